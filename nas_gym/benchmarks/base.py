@@ -1,0 +1,62 @@
+"""The benchmark contract: a batched blackbox from architectures to metric values.
+
+In the spirit of Syne Tune's blackbox repository and HPOBench: one interface for tables,
+surrogates, predictors and live training. Envs, agents and the harness see only this.
+Accuracies are always in percent; costs carry their unit in the metric name's docs.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from nas_gym.spaces.base import SearchSpace
+
+
+class Benchmark(ABC):
+    """Evaluates batches of architectures of one search space.
+
+    Attributes:
+        name: e.g. ``"nb201-cifar10"``.
+        search_space: the space whose op codes :meth:`query` accepts.
+        metrics: every metric name :meth:`query` answers.
+        default_signal: the metric that drives search unless the user names another; never a
+            test-set metric (the honest protocol).
+        report_metric: the metric results are reported with (e.g. 200-epoch test accuracy).
+        signal_metrics: metrics defined for every architecture, so they can drive a search.
+        test_metrics: metrics computed on a test set: opting into one as the search signal is
+            test-set selection and is labelled as such.
+        latency_devices: devices ``d`` for which ``query(archs, f"latency/{d}")`` answers (ms).
+    """
+
+    name: str
+    search_space: SearchSpace
+    metrics: tuple[str, ...]
+    default_signal: str
+    report_metric: str
+    signal_metrics: tuple[str, ...]
+    test_metrics: tuple[str, ...] = ()
+    latency_devices: tuple[str, ...] = ()
+
+    @abstractmethod
+    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
+        """Values of ``metric`` for a batch of architectures (op codes ``(n, code_length)``)."""
+
+    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+        """Several metrics of one batch; subclasses override to share the decoding work."""
+        return {m: self.query(archs, m) for m in metrics}
+
+    def optimum(self, metric: str) -> float | None:
+        """Best value of ``metric`` over the whole space, or ``None`` when it is unknown."""
+        return None
+
+    def arch_info(self, archs: np.ndarray) -> dict[str, np.ndarray]:
+        """Extra per-architecture identifiers for the env's ``info`` (e.g. the NB201 index)."""
+        return {}
+
+    def check_metric(self, metric: str) -> str:
+        if metric not in self.metrics:
+            raise ValueError(f"{self.name} has no metric {metric!r}; choose one of {', '.join(self.metrics)}")
+        return metric

@@ -1,0 +1,10 @@
+"""Root typer app; each command group lives in its own module and is attached here."""
+
+from __future__ import annotations
+
+import typer
+
+from nas_gym.cli import data
+
+app = typer.Typer(help="nas-gym: neural architecture search as reinforcement learning.", no_args_is_help=True)
+app.add_typer(data.app, name="data")

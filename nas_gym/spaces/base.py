@@ -1,0 +1,52 @@
+"""The search-space contract every benchmark shares.
+
+A search space knows how to turn the agent's continuous architecture hyperparameters
+(``alpha``, one real weight per candidate operation, as in DARTS and L2NAS) into a discrete
+architecture, and how to move that architecture between its encodings. Everything is batched:
+the leading dimensions of every array are batch dimensions.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+
+class SearchSpace(ABC):
+    """A discrete architecture space with a continuous relaxation.
+
+    Attributes:
+        name: short identifier, e.g. ``"nb201"``.
+        alpha_shape: shape of one architecture-hyperparameter tensor (e.g. ``(6, 5)``).
+        code_length: length of one architecture's integer op-code vector.
+    """
+
+    name: str
+    alpha_shape: tuple[int, ...]
+    code_length: int
+
+    @property
+    def alpha_dim(self) -> int:
+        """Number of entries in a flattened alpha (the size of the env action)."""
+        return int(np.prod(self.alpha_shape))
+
+    @abstractmethod
+    def discretize(self, alpha: np.ndarray) -> np.ndarray:
+        """Map alpha of shape ``(..., *alpha_shape)`` to op codes of shape ``(..., code_length)``."""
+
+    @abstractmethod
+    def one_hot(self, codes: np.ndarray) -> np.ndarray:
+        """Map op codes ``(..., code_length)`` to the one-hot alpha ``(..., *alpha_shape)`` (float32)."""
+
+    @abstractmethod
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``n`` architectures uniformly at random, as op codes ``(n, code_length)``."""
+
+    @abstractmethod
+    def key(self, codes: np.ndarray) -> np.ndarray:
+        """A unique int64 key per architecture ``(...,)``: used for de-duplication and caching."""
+
+    @abstractmethod
+    def to_string(self, codes: np.ndarray) -> list[str]:
+        """Human-readable, parseable text form of a batch of architectures ``(n, code_length)``."""
