@@ -30,7 +30,9 @@ def _dataset_columns(root: str, dataset: str) -> tuple[np.ndarray, Mapping[str, 
     """(index op codes, {metric: contiguous column}) of one dataset; built once per process."""
     table = load_arrays("nb201", nb201_data.TABLE, root)
     d = list(table["dataset_names"]).index(dataset)
-    columns = {str(name): np.ascontiguousarray(table["metrics"][:, d, j]) for j, name in enumerate(table["metric_names"])}
+    columns = {
+        str(name): np.ascontiguousarray(table["metrics"][:, d, j]) for j, name in enumerate(table["metric_names"])
+    }
     for j, device in enumerate(table["latency_devices"]):
         columns[f"latency/{device}"] = np.ascontiguousarray(table["latency"][:, j])
     columns["iso_key"] = table["iso_key"]

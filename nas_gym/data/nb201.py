@@ -86,7 +86,9 @@ def _latency_file(device: str) -> SourceFile:
 
 
 FILES: tuple[SourceFile, ...] = (
-    SourceFile("nb201/nats_bench.csv", "644073c0daad5b1069becff769cfafa6", 3024008, github_raw(*_LANDSCAPE, "nats_bench.csv")),
+    SourceFile(
+        "nb201/nats_bench.csv", "644073c0daad5b1069becff769cfafa6", 3024008, github_raw(*_LANDSCAPE, "nats_bench.csv")
+    ),
     SourceFile(
         "nb201/mini-bench-arch-cell-accs.pd",
         "04c6e3c828b7c591d014a75f23423938",
@@ -151,7 +153,9 @@ def convert(files: Mapping[str, Path], out: Path) -> dict:
         metrics[:, d, m["val12"]] = mini[f"{_MINI_PREFIX[ds]}-val"].to_numpy(float)
         metrics[:, d, m["test12"]] = mini[f"{_MINI_PREFIX[ds]}-test"].to_numpy(float)
 
-    rank_to_index = dict(zip((codes.astype(np.int64) @ 5 ** np.arange(5, -1, -1)).tolist(), range(NUM_ARCHS)))
+    rank_to_index = dict(
+        zip((codes.astype(np.int64) @ 5 ** np.arange(5, -1, -1)).tolist(), range(NUM_ARCHS), strict=True)
+    )
     zc = json.loads(files["nb201/zc_nasbench201.json"].read_text())
     naslib_counts = {}
     for d, ds in enumerate(DATASETS):

@@ -156,7 +156,6 @@ def load_arrays(name: str, file: str, cache: str | os.PathLike | None = None) ->
     return _load_npz(path, path.stat().st_mtime_ns)
 
 
-
 def atomic_savez(path: Path, **arrays: np.ndarray) -> None:
     """``np.savez`` to a temp file in the same folder, then rename: a reader never sees half a file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".npz", dir=path.parent)
@@ -174,7 +173,11 @@ def dataset_status(spec: DatasetSpec, cache: str | os.PathLike | None = None) ->
     path = cache_root(cache) / spec.name
     row = {"dataset": spec.name, "description": spec.description, "path": str(path), "size": 0, "source": "-"}
     if not (path / MANIFEST).is_file():
-        return {**row, "state": "missing", "detail": f"run `nas-gym data import DIR` or `nas-gym data download {spec.name}`"}
+        return {
+            **row,
+            "state": "missing",
+            "detail": f"run `nas-gym data import DIR` or `nas-gym data download {spec.name}`",
+        }
     manifest = json.loads((path / MANIFEST).read_text())
     row["source"] = manifest.get("imported_from", "?")
     row["size"] = sum(p.stat().st_size for p in path.iterdir() if p.is_file())

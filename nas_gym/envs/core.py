@@ -191,7 +191,9 @@ class SearchCore:
         if latency is not None and self.config.latency_weight is not None:
             reward = reward - self.config.latency_weight * latency
         t = self.tracker
-        is_new, _ = t.record(self.space.key(codes), codes, self.space.one_hot(codes).reshape(self.num_envs, -1), score, report)
+        is_new, _ = t.record(
+            self.space.key(codes), codes, self.space.one_hot(codes).reshape(self.num_envs, -1), score, report
+        )
         if self.config.budget == "steps":
             truncated = t.steps >= self.config.max_queries
         else:

@@ -16,7 +16,11 @@ class NB201Env(ArchSearchEnv):
     nor_conv_3x3, avg_pool_3x3), argmax per edge, lowest op on ties."""
 
     def __init__(
-        self, dataset: str = "cifar10", cache: str | os.PathLike | None = None, render_mode: str | None = None, **config: Any
+        self,
+        dataset: str = "cifar10",
+        cache: str | os.PathLike | None = None,
+        render_mode: str | None = None,
+        **config: Any,
     ):
         super().__init__(NB201Benchmark(dataset, cache), render_mode=render_mode, **config)
 
@@ -24,5 +28,7 @@ class NB201Env(ArchSearchEnv):
 class NB201VectorEnv(ArchSearchVectorEnv):
     """Vector form of :class:`NB201Env` for ``gym.make_vec(..., vectorization_mode="vector_entry_point")``."""
 
-    def __init__(self, num_envs: int = 1, dataset: str = "cifar10", cache: str | os.PathLike | None = None, **config: Any):
+    def __init__(
+        self, num_envs: int = 1, dataset: str = "cifar10", cache: str | os.PathLike | None = None, **config: Any
+    ):
         super().__init__(NB201Benchmark(dataset, cache), num_envs=num_envs, **config)
