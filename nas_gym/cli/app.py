@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from nas_gym.cli import data
+from nas_gym.cli import data, search
 
 app = typer.Typer(help="nas-gym: neural architecture search as reinforcement learning.", no_args_is_help=True)
 app.add_typer(data.app, name="data")
+app.command("search")(search.search)

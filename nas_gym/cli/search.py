@@ -1,0 +1,118 @@
+"""``nas-gym search``: one architecture search by any agent, logged identically for every agent."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
+
+console = Console()
+
+
+def parse_kwargs(pairs: list[str] | None, what: str) -> dict[str, Any]:
+    """``["signal=test200", "top_k=32"]`` -> ``{"signal": "test200", "top_k": 32}`` (values parsed as YAML)."""
+    out: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{what} must look like key=value, got {pair!r}")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def search(
+    agent: str = typer.Option(
+        ..., "--agent", help="l2nas, l2nas-paper, rs, rea, reinforce, ls, ppo, a2c, sac, td3, ddpg"
+    ),
+    env_id: str = typer.Option("NB201-cifar10-v0", "--env", help="any registered nas-gym env id"),
+    budget: int = typer.Option(500, "--budget", help="queries (max_queries of the env; steps or unique per budget=)"),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(..., "--out", help="run folder for queries.csv, summary.json, best_so_far.png"),
+    env_kwargs: list[str] | None = typer.Option(None, "--env-kwargs", help="env kwargs, e.g. signal=test200"),
+    more_env_kwargs: list[str] | None = typer.Argument(
+        None, help="more key=value env kwargs, so that `--env-kwargs signal=test200 budget=unique` works"
+    ),
+    hyperparams: list[str] | None = typer.Option(
+        None, "--hyperparams", help="agent overrides, one key=value per flag, e.g. --hyperparams actor_lr=1e-4"
+    ),
+    cache: Path | None = typer.Option(None, "--cache", help="data cache folder (default: $NAS_GYM_DATA or user cache)"),
+) -> None:
+    """Run one search and write its per-query log, summary and best-so-far plot to OUT."""
+    import gymnasium as gym
+
+    import nas_gym
+    from agents.registry import AGENTS, run_agent
+
+    if agent not in AGENTS:
+        raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
+    if env_id not in nas_gym.ENV_IDS and env_id not in gym.registry:
+        raise typer.BadParameter(
+            f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}", param_hint="--env"
+        )
+    kwargs = {**parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs"), "max_queries": budget}
+    make_kwargs = {**kwargs, **({"cache": str(cache)} if cache is not None else {})}
+    try:
+        env = gym.make(env_id, **make_kwargs)
+    except (ValueError, OSError) as err:
+        console.print(f"[red]cannot make {env_id}: {err}[/red]")
+        raise typer.Exit(2) from None
+    core = env.unwrapped.core
+    by_unique = core.config.budget == "unique"
+    summary: dict[str, Any] = {
+        "agent": agent,
+        "env": env_id,
+        "env_kwargs": kwargs,
+        "protocol": core.protocol,
+        "report_optimum": None if math.isnan(core.report_optimum) else core.report_optimum,
+        "seed": seed,
+        "versions": versions(),
+    }
+    progress = Progress(
+        TextColumn("[bold]{task.fields[agent]}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[best]}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    task = progress.add_task("search", total=budget, agent=agent, best="")
+
+    def advance(r: QueryRecord) -> None:
+        best = f"best {core.signal} {r.best_signal_acc:.2f} | {core.benchmark.report_metric} {r.best_test_acc:.2f}"
+        progress.update(task, completed=r.unique if by_unique else r.step, best=best)
+
+    recorder = SearchRecorder(env, on_query=advance)
+    start = time.perf_counter()
+    interrupted = False
+    with progress:
+        try:
+            summary["hyperparams"] = run_agent(
+                agent, recorder, env_id, seed, parse_kwargs(hyperparams, "--hyperparams")
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+    summary["interrupted"] = interrupted
+    summary["total_wall_time_s"] = time.perf_counter() - start
+    write_run(out, recorder.records, summary)
+    env.close()
+    result = json.loads((out / "summary.json").read_text())
+    note = " [yellow](interrupted: partial run saved)[/yellow]" if interrupted else ""
+    if result["best_arch"] is not None:
+        console.print(
+            f"best by {core.signal}: {result['best_arch']}\n{core.signal}={result['best_signal_acc']:.2f} "
+            f"{core.benchmark.report_metric}={result['best_test_acc']:.2f} after {result['steps']} queries "
+            f"({result['unique_queries']} unique){note}",
+            soft_wrap=True,
+        )
+    console.print(f"wrote {out}/queries.csv, summary.json, best_so_far.png", soft_wrap=True)
+    if interrupted:
+        raise typer.Exit(130)

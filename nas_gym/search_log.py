@@ -1,0 +1,145 @@
+"""One results schema for every agent: a wrapper that records each query, and the files of a run.
+
+:class:`SearchRecorder` sits between any agent (L2NAS, an SB3 algorithm, a classic NAS baseline)
+and the env, so every agent is logged by the same code from the same ``info`` dict. It records
+the first episode only: an episode is one search, and SB3's vector env auto-resets after it.
+:func:`write_run` turns the records into ``queries.csv``, ``summary.json`` and ``best_so_far.png``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    """One query of a search. Accuracies in percent; ``best_*`` is the best-by-signal so far."""
+
+    step: int
+    unique: int
+    arch: str
+    signal_acc: float
+    test_acc: float
+    best_signal_acc: float
+    best_test_acc: float
+    best_arch: str
+    wall_s: float
+
+
+QUERY_COLUMNS = tuple(f.name for f in fields(QueryRecord))
+
+
+class SearchRecorder(gym.Wrapper):
+    """Records every query of the first episode of ``env`` (an :class:`~nas_gym.envs.ArchSearchEnv`).
+
+    Args:
+        env: the search env (possibly wrapped).
+        on_query: called with each new :class:`QueryRecord` (e.g. to advance a progress bar).
+    """
+
+    def __init__(self, env: gym.Env, on_query: Callable[[QueryRecord], None] | None = None):
+        super().__init__(env)
+        self.on_query = on_query
+        self.records: list[QueryRecord] = []
+        self.finished = False
+        self._t0: float | None = None
+
+    def reset(self, **kwargs: Any) -> tuple[np.ndarray, dict]:
+        if self._t0 is None:
+            self._t0 = time.perf_counter()
+        return self.env.reset(**kwargs)
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if not self.finished:
+            record = QueryRecord(
+                step=len(self.records) + 1,
+                unique=int(info["unique_queries"]),
+                arch=info["arch"],
+                signal_acc=float(info["signal_acc"]),
+                test_acc=float(info["test_acc"]),
+                best_signal_acc=float(info["best_signal_acc"]),
+                best_test_acc=float(info["best_test_acc"]),
+                best_arch=info["best_arch"],
+                wall_s=time.perf_counter() - (self._t0 or time.perf_counter()),
+            )
+            self.records.append(record)
+            self.finished = terminated or truncated
+            if self.on_query is not None:
+                self.on_query(record)
+        return obs, reward, terminated, truncated, info
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages a result depends on."""
+    out = {"python": platform.python_version()}
+    for pkg in ("nas-gym", "numpy", "gymnasium", "torch", "stable-baselines3"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "absent"
+    return out
+
+
+def summarize(records: list[QueryRecord]) -> dict[str, Any]:
+    """The final best-by-signal architecture of a run and how much budget it used."""
+    if not records:
+        return {"steps": 0, "unique_queries": 0, "best_arch": None, "best_signal_acc": None, "best_test_acc": None}
+    last = records[-1]
+
+    def num(x: float) -> float | None:
+        return None if math.isnan(x) else x
+
+    return {
+        "steps": last.step,
+        "unique_queries": last.unique,
+        "best_arch": last.best_arch or None,
+        "best_signal_acc": num(last.best_signal_acc),
+        "best_test_acc": num(last.best_test_acc),
+        "wall_time_s": last.wall_s,
+    }
+
+
+def write_run(out: Path, records: list[QueryRecord], summary: dict[str, Any]) -> None:
+    """Write ``queries.csv``, ``summary.json`` (``summary`` + :func:`summarize`) and ``best_so_far.png``."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "queries.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=QUERY_COLUMNS)
+        writer.writeheader()
+        writer.writerows(asdict(r) for r in records)
+    full = {**summary, **summarize(records)}
+    (out / "summary.json").write_text(json.dumps(full, indent=2, allow_nan=False) + "\n")
+    plot_best_so_far(records, out / "best_so_far.png", title=f"{summary.get('agent', '')} on {summary.get('env', '')}")
+
+
+def plot_best_so_far(records: list[QueryRecord], path: Path, title: str = "") -> None:
+    """Best-by-signal architecture's signal and report accuracy against the query count."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    steps = [r.step for r in records]
+    ax.plot(steps, [r.best_test_acc for r in records], label="report accuracy of best-by-signal")
+    ax.plot(steps, [r.best_signal_acc for r in records], label="signal accuracy of best-by-signal", alpha=0.7)
+    ax.set_xlabel("queries (steps)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,77 @@
+"""``nas-gym search``: files written, env kwargs passed through, Ctrl-C keeps the partial run."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nas_gym.cli import app
+
+runner = CliRunner()
+
+
+def _search(tmp_path, cache, *extra: str):
+    out = tmp_path / "run"
+    args = ["search", "--env", "NB201-cifar10-v0", "--seed", "3", "--out", str(out), "--cache", str(cache), *extra]
+    return runner.invoke(app, args), out
+
+
+def _rows(out) -> list[dict]:
+    with open(out / "queries.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_random_search_writes_run(tmp_path, nb201_cache):
+    result, out = _search(tmp_path, nb201_cache, "--agent", "rs", "--budget", "40")
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert [int(r["step"]) for r in rows] == list(range(1, 41))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["protocol"]["signal"] == "val12" and summary["protocol"]["report"] == "test200"
+    assert summary["protocol"]["signal_is_test_set"] is False
+    assert summary["steps"] == 40 and summary["interrupted"] is False
+    # The reported architecture is the best by signal (first one on ties), with its own test accuracy.
+    best = max(rows, key=lambda r: float(r["signal_acc"]))
+    assert summary["best_arch"] == best["arch"]
+    assert summary["best_test_acc"] == pytest.approx(float(best["test_acc"]))
+    assert summary["report_optimum"] == pytest.approx(94.37333333333333)
+    assert (out / "best_so_far.png").stat().st_size > 1000
+
+
+def test_env_kwargs_pass_through(tmp_path, nb201_cache):
+    result, out = _search(
+        tmp_path, nb201_cache, "--agent", "rea", "--budget", "30", "--env-kwargs", "signal=test200", "budget=unique"
+    )
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert int(rows[-1]["unique"]) == 30
+    assert all(r["signal_acc"] == r["test_acc"] for r in rows)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["env_kwargs"] == {"signal": "test200", "budget": "unique", "max_queries": 30}
+    assert summary["protocol"]["signal_is_test_set"] is True
+
+
+def test_bad_agent_and_env_are_refused(tmp_path, nb201_cache):
+    result, _ = _search(tmp_path, nb201_cache, "--agent", "nope")
+    assert result.exit_code == 2 and "unknown agent" in result.output
+    result, _ = runner.invoke(app, ["search", "--agent", "rs", "--env", "Nope-v0", "--out", str(tmp_path)]), None
+    assert result.exit_code == 2 and "unknown env" in result.output
+
+
+def test_ctrl_c_saves_partial_run(tmp_path, nb201_cache, monkeypatch):
+    import agents.registry
+
+    def interrupted_agent(name, env, env_id, seed, overrides):
+        env.reset(seed=seed)
+        for _ in range(7):
+            env.step(env.action_space.sample())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(agents.registry, "run_agent", interrupted_agent)
+    result, out = _search(tmp_path, nb201_cache, "--agent", "rs", "--budget", "100")
+    assert result.exit_code == 130
+    assert len(_rows(out)) == 7
+    assert json.loads((out / "summary.json").read_text())["interrupted"] is True
