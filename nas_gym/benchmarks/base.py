@@ -48,6 +48,10 @@ class Benchmark(ABC):
         """Several metrics of one batch; subclasses override to share the decoding work."""
         return {m: self.query(archs, m) for m in metrics}
 
+    def evaluate(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+        """Everything an env step needs about a batch in one pass: ``metrics`` plus :meth:`arch_info`."""
+        return {**self.arch_info(archs), **self.query_many(archs, metrics)}
+
     def optimum(self, metric: str) -> float | None:
         """Best value of ``metric`` over the whole space, or ``None`` when it is unknown."""
         return None

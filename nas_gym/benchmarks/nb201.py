@@ -86,6 +86,10 @@ class NB201Benchmark(Benchmark):
         idx = self.indices(archs)
         return {m: self.column(m)[idx] for m in metrics}
 
+    def evaluate(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+        idx = self.indices(archs)
+        return {"index": idx, **{m: self.column(m)[idx] for m in metrics}}
+
     def optimum(self, metric: str) -> float | None:
         col = self.column(metric)
         return None if np.isnan(col).all() else float(np.nanmax(col))

@@ -179,11 +179,11 @@ class SearchCore:
     # -- one step of every search -------------------------------------------------------------
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         codes = self.decode(actions)
-        values = self.benchmark.query_many(codes, self.metrics)
+        values = self.benchmark.evaluate(codes, self.metrics)
         signal, report = values[self.signal], values[self.benchmark.report_metric]
         reward = self.reward_fn(signal / 100.0)
         score = signal.astype(float)
-        latency = values.get(self.latency_metric) if self.latency_metric else None
+        latency = values[self.latency_metric] if self.latency_metric else None
         if latency is not None and self.config.latency_limit_ms is not None:
             infeasible = latency > self.config.latency_limit_ms
             reward = np.where(infeasible, self.reward_fn(np.zeros_like(signal)), reward)
@@ -191,19 +191,19 @@ class SearchCore:
         if latency is not None and self.config.latency_weight is not None:
             reward = reward - self.config.latency_weight * latency
         t = self.tracker
-        is_new, _ = t.record(
-            self.space.key(codes), codes, self.space.one_hot(codes).reshape(self.num_envs, -1), score, report
-        )
+        one_hot = self.space.one_hot(codes).reshape(self.num_envs, -1)
+        is_new, _ = t.record(self.space.key(codes), codes, one_hot, score, report)
         if self.config.budget == "steps":
             truncated = t.steps >= self.config.max_queries
         else:
             truncated = (t.unique >= self.config.max_queries) | (t.steps >= self.max_steps)
         info = {
-            **self.benchmark.arch_info(codes),
+            **{k: v for k, v in values.items() if k not in self.metrics},
             "codes": codes,
             "signal_acc": signal,
             "test_acc": report,
             "best_codes": t.best_codes.copy(),
+            "best_key": t.best_key.copy(),
             "best_signal_acc": np.where(np.isneginf(t.best_score), np.nan, t.best_score),
             "best_test_acc": t.best_report.copy(),
             "regret": self.report_optimum - t.best_report,

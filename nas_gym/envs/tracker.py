@@ -26,6 +26,7 @@ class SearchTracker:
         self.best_score = np.full(num_envs, -np.inf)
         self.best_report = np.full(num_envs, np.nan)
         self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
+        self.best_key = np.full(num_envs, -1, dtype=np.int64)
         self.steps = np.zeros(num_envs, dtype=np.int64)
         self.unique = np.zeros(num_envs, dtype=np.int64)
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
@@ -40,6 +41,7 @@ class SearchTracker:
         self.best_score[sel] = -np.inf
         self.best_report[sel] = np.nan
         self.best_codes[sel] = 0
+        self.best_key[sel] = -1
         self.steps[sel] = 0
         self.unique[sel] = 0
         for i in range(self.num_envs) if which is None else np.flatnonzero(which):
@@ -48,7 +50,8 @@ class SearchTracker:
     def record(
         self, keys: np.ndarray, codes: np.ndarray, onehot: np.ndarray, score: np.ndarray, report: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Record one query per search. ``score`` is the signal (``-inf`` = infeasible, never ranked).
+        """Record one query per search. ``keys`` are the space's unique architecture keys;
+        ``score`` is the signal (``-inf`` = infeasible, never ranked).
 
         Returns ``(is_new, improved)`` boolean arrays.
         """
@@ -69,6 +72,7 @@ class SearchTracker:
             self.best_score[improved] = score[improved]
             self.best_report[improved] = report[improved]
             self.best_codes[improved] = codes[improved]
+            self.best_key[improved] = keys[improved]
         return is_new, improved
 
     def _add(self, i: int, key: int) -> bool:

@@ -14,6 +14,7 @@ Encodings (all batched, all lossless):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +37,8 @@ _CANON_TO_NASLIB = np.argsort(_NASLIB_TO_CANON).astype(np.uint8)
 _EDGE_PERM = np.array([0, 1, 3, 2, 4, 5])
 _BASE5 = 5 ** np.arange(len(EDGES) - 1, -1, -1, dtype=np.int64)
 _OP_ID = {op: i for i, op in enumerate(OPS)}
+_EYE = np.eye(len(OPS), dtype=np.float32)
+_EYE.flags.writeable = False
 
 
 def _as_codes(codes: np.ndarray | Sequence) -> np.ndarray:
@@ -44,19 +47,27 @@ def _as_codes(codes: np.ndarray | Sequence) -> np.ndarray:
         raise ValueError(f"NB201 op codes must be integers, got dtype {arr.dtype}")
     if arr.ndim == 0 or arr.shape[-1] != len(EDGES):
         raise ValueError(f"NB201 op codes must have shape (..., 6), got {arr.shape}")
-    if arr.size and (arr.min() < 0 or arr.max() >= len(OPS)):
+    # one reduction: negative values wrap to huge unsigned ones
+    if arr.size and arr.astype(np.uint64, copy=False).max() >= len(OPS):
         raise ValueError(f"NB201 op codes must lie in 0..{len(OPS) - 1}")
     return arr
 
 
+def _format(row: Sequence[int]) -> str:
+    a, b, c, d, e, f = (OPS[i] for i in row)
+    return f"|{a}~0|+|{b}~0|{c}~1|+|{d}~0|{e}~1|{f}~2|"
+
+
+@functools.cache
+def _strings_by_rank() -> tuple[str, ...]:
+    """Every NB201 string, by lexicographic rank: formatting is then one lookup per architecture."""
+    return tuple(_format(row) for row in rank_to_codes(np.arange(NUM_ARCHS)).tolist())
+
+
 def codes_to_strings(codes: np.ndarray | Sequence) -> list[str]:
     """``(n, 6)`` op codes -> list of NB201 strings."""
-    arr = _as_codes(codes).reshape(-1, len(EDGES))
-    out = []
-    for row in arr.tolist():
-        a, b, c, d, e, f = (OPS[i] for i in row)
-        out.append(f"|{a}~0|+|{b}~0|{c}~1|+|{d}~0|{e}~1|{f}~2|")
-    return out
+    table = _strings_by_rank()
+    return [table[r] for r in codes_to_rank(codes).reshape(-1).tolist()]
 
 
 def string_to_codes(arch: str) -> np.ndarray:
@@ -152,7 +163,7 @@ class NB201SearchSpace(SearchSpace):
         return a.argmax(axis=-1).astype(np.uint8)
 
     def one_hot(self, codes: np.ndarray) -> np.ndarray:
-        return np.eye(len(OPS), dtype=np.float32)[_as_codes(codes)]
+        return _EYE[_as_codes(codes)]
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.integers(0, len(OPS), size=(n, len(EDGES)), dtype=np.uint8)
