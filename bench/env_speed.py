@@ -2,7 +2,7 @@
 
 Prints: single-env ``step()`` throughput (raw env and through ``gym.make``'s wrappers) with the
 same figures for CartPole-v1; vector-env steps/s for N = 1, 64, 1024; batched query throughput;
-cold-start table load time and peak RSS (in a fresh subprocess).
+cold-start table load time and peak RSS (in a fresh subprocess); the cost of one more ``gym.make``.
 
     python bench/env_speed.py [--cache DIR] [--seconds 1.0]
 """
@@ -96,6 +96,11 @@ def main() -> None:
     print(f"  load table + 1st query {cold['load_s'] * 1e3:8.1f} ms   (target < 300 ms)")
     rss, before = cold["rss_peak_mb"], cold["rss_before_mb"]
     print(f"  peak RSS               {rss:8.1f} MB   (target < 150 MB; {before:.1f} MB before the table)")
+
+    start = time.perf_counter()
+    for _ in range(100):
+        gym.make("NB201-cifar10-v0", cache=args.cache)
+    print(f"  gym.make once loaded   {(time.perf_counter() - start) * 10:8.2f} ms per env (the table is shared)")
 
     print("\nsingle env step() throughput, steps/s (same process, same actions-per-step protocol)")
     rows = {

@@ -26,8 +26,14 @@ METRIC_DOCS = {
 
 
 @functools.cache
-def _dataset_columns(root: str, dataset: str) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
-    """(index op codes, {metric: contiguous column}) of one dataset; built once per process."""
+def _search_space(root: str) -> NB201SearchSpace:
+    """The space with the official index of the table under ``root``; built once per process."""
+    return NB201SearchSpace(load_arrays("nb201", nb201_data.TABLE, root)["ops"])
+
+
+@functools.cache
+def _dataset_columns(root: str, dataset: str) -> Mapping[str, np.ndarray]:
+    """{metric: contiguous read-only column} of one dataset; built once per process."""
     table = load_arrays("nb201", nb201_data.TABLE, root)
     d = list(table["dataset_names"]).index(dataset)
     columns = {
@@ -38,7 +44,7 @@ def _dataset_columns(root: str, dataset: str) -> tuple[np.ndarray, Mapping[str, 
     columns["iso_key"] = table["iso_key"]
     for col in columns.values():
         col.flags.writeable = False
-    return table["ops"], columns
+    return columns
 
 
 class NB201Benchmark(Benchmark):
@@ -60,8 +66,9 @@ class NB201Benchmark(Benchmark):
             raise ValueError(f"unknown NB201 dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
         self.dataset = dataset
         self.name = f"nb201-{dataset}"
-        ops, self._columns = _dataset_columns(str(cache_root(cache)), dataset)
-        self.search_space = NB201SearchSpace(ops)
+        root = str(cache_root(cache))
+        self._columns = _dataset_columns(root, dataset)
+        self.search_space = _search_space(root)
         self.metrics = tuple(m for m in self._columns if m != "iso_key")
 
     def indices(self, archs: np.ndarray) -> np.ndarray:
