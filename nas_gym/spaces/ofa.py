@@ -66,8 +66,9 @@ _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 def _splitmix64(z: np.ndarray) -> np.ndarray:
     """The SplitMix64 finalizer: a bijective, well-mixed map of uint64 (wrapping arithmetic)."""
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    with np.errstate(over="ignore"):  # wrapping is the point; numpy only warns for 0-d inputs
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
     return z ^ (z >> np.uint64(31))
 
 
