@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
-from envs_registry import darts, nb201
+from envs_registry import darts, nb201, ofa
 
-FAMILIES = (nb201, darts)
+FAMILIES = (nb201, darts, ofa)
 
 
 def register_all() -> list[str]:
