@@ -62,6 +62,21 @@ _STAGE_OF_BLOCK = np.repeat(np.arange(NUM_STAGES), MAX_DEPTH)
 _POSITION = np.tile(np.arange(MAX_DEPTH), NUM_STAGES)
 _TEXT = re.compile(r"^r=(\d+) d=([0-9,]+) ops=([a-z0-9,\-]+)$")
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_OP_RADIX = np.uint64(len(OPS)) ** np.arange(NUM_BLOCKS, dtype=np.uint64)
+_DEPTH_RADIX = np.uint64(len(DEPTHS)) ** np.arange(NUM_STAGES, dtype=np.uint64)
+_EYE3, _EYE9 = np.eye(3, dtype=np.float32), np.eye(len(OPS), dtype=np.float32)
+_EYE_RES = np.eye(len(PREDICTOR_RESOLUTIONS), dtype=np.float32)
+_DEPTH_VALUES = np.asarray(DEPTHS)
+
+
+def _depths(arr: np.ndarray) -> np.ndarray:
+    """Depths of validated codes."""
+    return _DEPTH_VALUES[arr[..., NUM_BLOCKS : NUM_BLOCKS + NUM_STAGES]]
+
+
+def _active(arr: np.ndarray) -> np.ndarray:
+    """Active-block mask of validated codes."""
+    return _depths(arr)[..., _STAGE_OF_BLOCK] > _POSITION
 
 
 def _splitmix64(z: np.ndarray) -> np.ndarray:
@@ -131,6 +146,7 @@ class OFASearchSpace(SearchSpace):
         self.searches_resolution = len(res) > 1
         self.alpha_shape = (NUM_BLOCKS * len(OPS) + NUM_STAGES * len(DEPTHS) + (len(res) if len(res) > 1 else 0),)
         self.code_nvec = (len(OPS),) * NUM_BLOCKS + (len(DEPTHS),) * NUM_STAGES + (len(res),)
+        self._nvec = np.array(self.code_nvec)
 
     # -- validation and structure ------------------------------------------------------------
     def check_codes(self, codes: np.ndarray | Sequence) -> np.ndarray:
@@ -141,7 +157,7 @@ class OFASearchSpace(SearchSpace):
         if arr.ndim == 0 or arr.shape[-1] != CODE_LENGTH:
             raise ValueError(f"OFA op codes must have shape (..., {CODE_LENGTH}), got {arr.shape}")
         arr = arr.astype(np.int64)
-        nvec = np.array(self.code_nvec)
+        nvec = self._nvec
         bad = (arr < 0) | (arr >= nvec)
         if bad.any():
             j = int(np.argwhere(bad)[0][-1])
@@ -151,11 +167,11 @@ class OFASearchSpace(SearchSpace):
 
     def depths(self, codes: np.ndarray) -> np.ndarray:
         """Depth of each stage ``(..., 5)`` (2, 3 or 4)."""
-        return np.asarray(DEPTHS)[self.check_codes(codes)[..., NUM_BLOCKS : NUM_BLOCKS + NUM_STAGES]]
+        return _depths(self.check_codes(codes))
 
     def active(self, codes: np.ndarray) -> np.ndarray:
         """Boolean ``(..., 20)``: which block slots exist in the network."""
-        return self.depths(codes)[..., _STAGE_OF_BLOCK] > _POSITION
+        return _active(self.check_codes(codes))
 
     def resolution(self, codes: np.ndarray) -> np.ndarray:
         """Input resolution in pixels ``(...)``."""
@@ -164,7 +180,7 @@ class OFASearchSpace(SearchSpace):
     def canonical(self, codes: np.ndarray) -> np.ndarray:
         """The same architectures with op 0 in every inactive block."""
         arr = self.check_codes(codes).copy()
-        arr[..., :NUM_BLOCKS] *= self.active(arr)
+        arr[..., :NUM_BLOCKS] *= _active(arr)
         return arr
 
     # -- continuous relaxation -------------------------------------------------------------
@@ -186,8 +202,8 @@ class OFASearchSpace(SearchSpace):
 
     def one_hot(self, codes: np.ndarray) -> np.ndarray:
         arr = self.check_codes(codes)
-        ops = np.eye(len(OPS), dtype=np.float32)[arr[..., :NUM_BLOCKS]]
-        depth = np.eye(len(DEPTHS), dtype=np.float32)[arr[..., NUM_BLOCKS : NUM_BLOCKS + NUM_STAGES]]
+        ops = _EYE9[arr[..., :NUM_BLOCKS]]
+        depth = _EYE3[arr[..., NUM_BLOCKS : NUM_BLOCKS + NUM_STAGES]]
         parts = [ops.reshape(*arr.shape[:-1], -1), depth.reshape(*arr.shape[:-1], -1)]
         if self.searches_resolution:
             parts.append(np.eye(len(self.resolutions), dtype=np.float32)[arr[..., -1]])
@@ -204,10 +220,11 @@ class OFASearchSpace(SearchSpace):
         so no int64 key can be exact: two architectures share a key with probability 2**-64
         (about 3e-10 for 10**5 distinct queries). Keys do not depend on ``resolutions``.
         """
-        arr = self.canonical(codes).astype(np.uint64)
-        ops = arr[..., :NUM_BLOCKS] @ (np.uint64(len(OPS)) ** np.arange(NUM_BLOCKS, dtype=np.uint64))  # < 9**20 < 2**64
-        depth = arr[..., NUM_BLOCKS : NUM_BLOCKS + NUM_STAGES] @ (3 ** np.arange(NUM_STAGES, dtype=np.uint64))
-        rest = depth * np.uint64(1000) + self.resolution(codes).astype(np.uint64)
+        canon = self.canonical(codes)
+        arr = canon.astype(np.uint64)
+        ops = arr[..., :NUM_BLOCKS] @ _OP_RADIX  # < 9**20 < 2**64: exact
+        depth = arr[..., NUM_BLOCKS : NUM_BLOCKS + NUM_STAGES] @ _DEPTH_RADIX
+        rest = depth * np.uint64(1000) + self._res_values[canon[..., -1]].astype(np.uint64)
         return _splitmix64(ops ^ _splitmix64(rest + np.uint64(1))).view(np.int64)
 
     # -- dict form (the OFA release's) --------------------------------------------------------
@@ -216,7 +233,7 @@ class OFASearchSpace(SearchSpace):
         arr = self.check_codes(codes).reshape(-1, CODE_LENGTH)
         ks = np.asarray(KERNEL_SIZES)[arr[:, :NUM_BLOCKS] % 3]
         e = np.asarray(EXPAND_RATIOS)[arr[:, :NUM_BLOCKS] // 3]
-        d, r = self.depths(arr), self.resolution(arr)
+        d, r = _depths(arr), self._res_values[arr[:, -1]]
         return [{"ks": ks[i].tolist(), "e": e[i].tolist(), "d": d[i].tolist(), "r": int(r[i])} for i in range(len(arr))]
 
     def from_dicts(self, archs: Sequence[Mapping]) -> np.ndarray:
@@ -245,7 +262,7 @@ class OFASearchSpace(SearchSpace):
     # -- text form -------------------------------------------------------------------------
     def to_string(self, codes: np.ndarray) -> list[str]:
         arr = self.check_codes(codes).reshape(-1, CODE_LENGTH)
-        act, d, r = self.active(arr), self.depths(arr), self.resolution(arr)
+        act, d, r = _active(arr), _depths(arr), self._res_values[arr[:, -1]]
         out = []
         for i in range(len(arr)):
             ops = ",".join(OPS[o] if a else "-" for o, a in zip(arr[i, :NUM_BLOCKS].tolist(), act[i], strict=True))
@@ -303,10 +320,9 @@ class OFASearchSpace(SearchSpace):
         inactive blocks; ``[120:128]`` resolution one-hot over 112, 128, ..., 224.
         """
         arr = self.check_codes(codes)
-        act = self.active(arr)[..., None]
+        act = _active(arr)[..., None]
         ops = arr[..., :NUM_BLOCKS]
-        eye3 = np.eye(3, dtype=np.float32)
-        kernel = (eye3[ops % 3] * act).reshape(*arr.shape[:-1], -1)
-        expand = (eye3[ops // 3] * act).reshape(*arr.shape[:-1], -1)
-        res = np.eye(len(PREDICTOR_RESOLUTIONS), dtype=np.float32)[(self.resolution(arr) - 112) // 16]
+        kernel = (_EYE3[ops % 3] * act).reshape(*arr.shape[:-1], -1)
+        expand = (_EYE3[ops // 3] * act).reshape(*arr.shape[:-1], -1)
+        res = _EYE_RES[(self._res_values[arr[..., -1]] - PREDICTOR_RESOLUTIONS[0]) // 16]
         return np.concatenate([kernel, expand, res], axis=-1)
