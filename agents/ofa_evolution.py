@@ -209,7 +209,7 @@ def run(name: str, env_id: str, budget: int, seed: int, cache: str | None = None
     env = gym.make(env_id, max_queries=budget, **({"cache": cache} if cache else {}))
     info = run_search(make_searcher(name, env, seed), env, seed=seed)
     result = {"searcher": name, "env": env_id, "seed": seed, "queries": budget, "unique": info["unique_queries"]}
-    if "best_codes" not in info:  # nothing feasible was queried
+    if not info["best_arch"]:  # nothing feasible was queried
         return {**result, "best_predicted_acc": float("nan"), "best_arch": {}}
     costs = env.unwrapped.benchmark.arch_info(info["best_codes"][None])
     return {

@@ -28,7 +28,9 @@ class OFAEnv(ArchSearchEnv):
     ``info["best_arch"]`` are OFA dicts ``{"ks", "e", "d", "r"}``; ``info`` also holds
     ``macs_m``, ``params_m`` and ``latency_note10_ms`` of the queried architecture. There is no
     ``regret``: the best predicted accuracy over the ~10^19 subnets is unknown. Under a latency
-    limit, the ``best_*`` keys appear once a feasible architecture has been queried.
+    limit, until a feasible architecture has been queried, ``best_signal_acc`` and
+    ``best_test_acc`` are ``-inf`` (the maximum over no architectures; NaN would break
+    Gymnasium's determinism check) and ``best_arch`` is ``{}``.
 
     Args:
         resolutions: input resolutions to search, a subset of 160, 176, 192, 208, 224
@@ -51,9 +53,9 @@ class OFAEnv(ArchSearchEnv):
         del info["regret"]
         space = self.core.space
         info["arch"] = space.to_dicts(info["codes"][None])[0]
-        if np.isnan(info["best_signal_acc"]):  # no feasible architecture yet (latency limit): no best to report
-            for key in ("best_arch", "best_codes", "best_signal_acc", "best_test_acc"):
-                del info[key]
+        if np.isnan(info["best_signal_acc"]):  # no feasible architecture yet (latency limit)
+            info["best_signal_acc"] = info["best_test_acc"] = -np.inf  # the max over no architectures
+            info["best_arch"] = {}
         else:
             info["best_arch"] = space.to_dicts(info["best_codes"][None])[0]
         return obs, reward, terminated, truncated, info
