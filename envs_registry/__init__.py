@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
-from envs_registry import darts, nb201, ofa
+from envs_registry import darts, nb201, ofa, trained
 
-FAMILIES = (nb201, darts, ofa)
+FAMILIES = (nb201, darts, ofa, trained)
 
 
 def register_all() -> list[str]:

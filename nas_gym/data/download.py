@@ -21,6 +21,8 @@ def download_dataset(spec: DatasetSpec, cache: str | os.PathLike | None = None, 
 
     root = cache_root(cache) / SOURCES_DIR
     for f in spec.files:
+        if f.recipe and not mirror:
+            raise DataError(f"no URL serves {f.path} byte for byte; pass --mirror, or rebuild it: {f.recipe}")
         url = f"{mirror.rstrip('/')}/{f.path}" if mirror else f.url
         target = root / f.path
         try:

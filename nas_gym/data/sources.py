@@ -23,6 +23,8 @@ class SourceFile:
     md5: str
     size: int
     url: str
+    recipe: str | None = None
+    """How to rebuild the file when no URL serves it byte for byte (then ``url`` is only its provenance)."""
 
 
 @dataclass(frozen=True)
