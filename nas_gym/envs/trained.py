@@ -6,6 +6,8 @@ import inspect
 import os
 from typing import Any
 
+import numpy as np
+
 from nas_gym.benchmarks.trained import TrainedNB201Benchmark
 from nas_gym.envs.search_env import ArchSearchEnv
 from nas_gym.envs.vector import ArchSearchVectorEnv
@@ -14,6 +16,18 @@ from nas_gym.training.config import TrainConfig
 _BENCHMARK_KWARGS = frozenset(inspect.signature(TrainedNB201Benchmark).parameters) - {"training", "dataset", "cache"}
 TRAINING_KWARGS = _BENCHMARK_KWARGS | frozenset(TrainConfig.__dataclass_fields__)
 """Keywords that go to the benchmark (training and evaluation); every other one is a search kwarg."""
+
+
+def _unmeasured(benchmark: TrainedNB201Benchmark) -> tuple[str, ...]:
+    """Info keys that would always be NaN: no known optimum (regret), and test accuracy when not asked."""
+    return ("regret",) if benchmark.report_test else ("regret", "test_acc", "best_test_acc")
+
+
+def _protocol_note(benchmark: TrainedNB201Benchmark) -> str:
+    test = "test accuracy (10k test set) is reported" if benchmark.report_test else "no test accuracy is measured"
+    return (
+        f"signal: validation accuracy after training {benchmark.config.epochs} epochs (seed {benchmark.seed}); {test}"
+    )
 
 
 def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -41,6 +55,20 @@ class NB201TrainedEnv(ArchSearchEnv):
         bench, search = _split(kwargs)
         super().__init__(TrainedNB201Benchmark(dataset, cache, **bench), render_mode=render_mode, **search)
 
+    @property
+    def protocol(self) -> dict:
+        return {**self.core.protocol, "note": _protocol_note(self.benchmark)}
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        obs, _ = super().reset(seed=seed, options=options)
+        return obs, {"protocol": self.protocol}
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = super().step(action)
+        for key in _unmeasured(self.benchmark):
+            del info[key]
+        return obs, reward, terminated, truncated, info
+
 
 class NB201TrainedVectorEnv(ArchSearchVectorEnv):
     """``num_envs`` searches; each step trains the batch's new cells together (in parallel with ``evaluator="ray"``)."""
@@ -50,3 +78,9 @@ class NB201TrainedVectorEnv(ArchSearchVectorEnv):
     ):
         bench, search = _split(kwargs)
         super().__init__(TrainedNB201Benchmark(dataset, cache, **bench), num_envs=num_envs, **search)
+
+    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        obs, reward, terminated, truncated, info = super().step(actions)
+        for key in _unmeasured(self.core.benchmark):
+            del info[key]
+        return obs, reward, terminated, truncated, info
