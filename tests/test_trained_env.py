@@ -173,3 +173,14 @@ def test_vector_env_trains_the_batch(cifar_cache, tmp_path):
     _, reward, _, _, info = env.step(np.stack([np.eye(5)[ARCH[0]].ravel() * 2 - 1] * 2).astype(np.float32))
     assert reward[0] == reward[1] and info["train_status"].tolist() == ["ok", "ok"]
     assert env.unwrapped.core.benchmark.trainings_run == 1  # one architecture, trained once
+
+
+def test_render_names_the_best_cell(toy, tmp_path):
+    env = NB201TrainedEnv(data=toy, results_db=tmp_path / "r.sqlite", device="cpu", render_mode="ansi", **TINY)
+    env.reset(seed=0)
+    assert env.render() == "no architecture evaluated yet\n"
+    env.step(np.eye(5)[ARCH[0]].ravel().astype(np.float32) * 2 - 1)
+    text = env.render()
+    assert "val_acc=100.00 params=0.017504M" in text and text.endswith(
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|\n"
+    )

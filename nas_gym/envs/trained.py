@@ -69,6 +69,21 @@ class NB201TrainedEnv(ArchSearchEnv):
             del info[key]
         return obs, reward, terminated, truncated, info
 
+    def render(self) -> str | None:
+        if self.render_mode != "ansi":
+            return None
+        t = self.core.tracker
+        if np.isneginf(t.best_score[0]):
+            return "no architecture evaluated yet\n"
+        result = self.benchmark.results_for(t.best_codes[:1])[0]
+        test = f" test_acc={result.test_acc:.2f}" if self.benchmark.report_test else ""
+        return (
+            f"best by {self.core.signal}: {self.core.signal}={t.best_score[0]:.2f}{test} "
+            f"params={result.params / 1e6:.6f}M "
+            f"trained {result.train_seconds:.1f}s ({result.status}) after {t.steps[0]} queries ({t.unique[0]} unique)\n"
+            f"{result.arch}\n"
+        )
+
 
 class NB201TrainedVectorEnv(ArchSearchVectorEnv):
     """``num_envs`` searches; each step trains the batch's new cells together (in parallel with ``evaluator="ray"``)."""
