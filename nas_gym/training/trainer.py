@@ -139,7 +139,7 @@ class Trainer:
         try:
             model = self.build(codes, config, seed)
             params = count_parameters(model)
-            train_acc, train_loss = self._fit(model, config, seed)
+            train_acc, train_loss = self.fit(model, config, seed)
             if not math.isfinite(train_loss):
                 return self._failed(arch, "nan", params, start, f"training loss became {train_loss}")
             val_acc = self.accuracy(model, "valid", config.eval_subset)
@@ -161,7 +161,7 @@ class Trainer:
             arch, status, nan, nan, nan, nan, params, time.perf_counter() - start, str(self.device), error
         )
 
-    def _fit(self, model: nn.Module, config: TrainConfig, seed: int) -> tuple[float, float]:
+    def fit(self, model: nn.Module, config: TrainConfig, seed: int) -> tuple[float, float]:
         """The NB201 schedule; returns (train accuracy %, mean loss) of the last epoch."""
         images, labels = self._split("train", config.train_subset)
         n = len(labels)
