@@ -8,6 +8,7 @@ Each file maps env ids to the algorithm's keyword arguments, in the format ``rl_
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,8 @@ def make_sb3(algo: str, env: gym.Env, env_id: str, seed: int, overrides: dict[st
     from stable_baselines3.common.noise import NormalActionNoise
 
     used = {**load_hyperparams(algo, env_id), **(overrides or {})}
-    kwargs = {k: v for k, v in used.items() if k not in _ZOO_ONLY}
+    # A deep copy: SB3 writes into policy_kwargs (e.g. A2C's optimizer class), ``used`` stays JSON.
+    kwargs = copy.deepcopy({k: v for k, v in used.items() if k not in _ZOO_ONLY})
     noise_type, noise_std = kwargs.pop("noise_type", None), kwargs.pop("noise_std", None)
     if noise_type is not None:
         if noise_type != "normal":

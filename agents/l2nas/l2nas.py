@@ -49,6 +49,10 @@ class L2NAS(OffPolicyAlgorithm):
         warmup_steps: W, initial steps with uniform random alpha.
         actor_lr, critic_lr: Adam learning rates (betas ``adam_betas``).
         n_critics: quantile critics in the ensemble (1 = the paper); the actor ascends their mean.
+        critic_input: ``"alpha"`` (the paper: Q sees the raw alpha) or ``"onehot"`` (Q sees the
+            one-hot of the architecture alpha discretizes to, i.e. exactly what the reward
+            depends on; the actor's alpha reaches it relaxed by a per-row softmax at
+            ``relax_temperature``).
         avoid_repeats: re-draw an exploring alpha (doubling noise) while its architecture was
             already queried in this search.
         net_arch: hidden layer widths of actor and critic.
@@ -75,6 +79,8 @@ class L2NAS(OffPolicyAlgorithm):
         adam_betas: tuple[float, float] | None = None,
         n_critics: int | None = None,
         avoid_repeats: bool | None = None,
+        critic_input: str | None = None,
+        relax_temperature: float | None = None,
         net_arch: list[int] | None = None,
         buffer_size: int | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -118,6 +124,8 @@ class L2NAS(OffPolicyAlgorithm):
             "adam_betas": adam_betas,
             "n_critics": n_critics,
             "avoid_repeats": avoid_repeats,
+            "critic_input": critic_input,
+            "relax_temperature": relax_temperature,
             "net_arch": net_arch,
             "buffer_size": buffer_size,
         }
@@ -129,6 +137,9 @@ class L2NAS(OffPolicyAlgorithm):
         self.quantile, self.noise, self.c_max = float(cfg["quantile"]), float(cfg["noise"]), int(cfg["c_max"])
         self.epsilon = None if cfg["epsilon"] is None else tuple(cfg["epsilon"])
         self.warmup_steps, self.avoid_repeats = int(cfg["warmup_steps"]), bool(cfg["avoid_repeats"])
+        self.critic_input, self.relax_temperature = cfg["critic_input"], float(cfg["relax_temperature"])
+        if self.critic_input not in ("alpha", "onehot"):
+            raise ValueError(f"critic_input must be 'alpha' or 'onehot', got {self.critic_input!r}")
         self.batch_size, self.buffer_size = int(cfg["batch_size"]), int(cfg["buffer_size"])
         # SB3 trains once num_timesteps > learning_starts: with B - 1 that is once |R| >= B.
         self.learning_starts = self.batch_size - 1
@@ -231,15 +242,16 @@ class L2NAS(OffPolicyAlgorithm):
             rows = self._rng.integers(0, stored, self.batch_size)
             cols = self._rng.integers(0, self.n_envs, self.batch_size)
             obs = th.as_tensor(buffer.observations[rows, cols], device=self.device)
-            alpha = th.as_tensor((buffer.actions[rows, cols] + 1.0) / 2.0, device=self.device)
+            alpha = (buffer.actions[rows, cols] + 1.0) / 2.0
             reward = th.as_tensor(buffer.rewards[rows, cols], device=self.device)
 
-            critic_loss = pinball_loss(reward.unsqueeze(0) - self.policy.q_values(alpha), self.quantile)
+            q = self.policy.q_values(th.as_tensor(self._critic_features(alpha), device=self.device))
+            critic_loss = pinball_loss(reward.unsqueeze(0) - q, self.quantile)
             self.policy.critic_optimizer.zero_grad()
             critic_loss.backward()
             self.policy.critic_optimizer.step()
 
-            actor_loss = -self.policy.q_values(self.policy.alpha(obs)).mean()
+            actor_loss = -self.policy.q_values(self._relax(self.policy.alpha(obs))).mean()
             self.policy.actor_optimizer.zero_grad()
             actor_loss.backward()
             self.policy.actor_optimizer.step()
@@ -250,6 +262,20 @@ class L2NAS(OffPolicyAlgorithm):
         if n_updates:
             self.logger.record("train/critic_loss", float(np.mean(critic_losses)))
             self.logger.record("train/actor_loss", float(np.mean(actor_losses)))
+
+    def _critic_features(self, alpha: np.ndarray) -> np.ndarray:
+        """What the critic sees of executed alphas ``(B, alpha_dim)``: alpha, or its architecture's one-hot."""
+        if self.critic_input == "alpha":
+            return alpha.astype(np.float32)
+        codes = self._space.discretize(alpha.reshape(len(alpha), *self._space.alpha_shape))
+        return self._space.one_hot(codes).reshape(len(alpha), -1).astype(np.float32)
+
+    def _relax(self, alpha: th.Tensor) -> th.Tensor:
+        """Differentiable stand-in of :meth:`_critic_features` for the actor's alpha."""
+        if self.critic_input == "alpha":
+            return alpha
+        rows = alpha.reshape(len(alpha), -1, self._space.alpha_shape[-1])
+        return th.softmax(rows / self.relax_temperature, dim=-1).reshape(len(alpha), -1)
 
     def learn(
         self: SelfL2NAS,

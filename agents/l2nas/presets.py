@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-_COMMON = {"actor_lr": 1e-8, "critic_lr": 1e-4, "adam_betas": (0.9, 0.99), "n_critics": 1, "avoid_repeats": False}
+_COMMON = {
+    "actor_lr": 1e-8,
+    "critic_lr": 1e-4,
+    "adam_betas": (0.9, 0.99),
+    "n_critics": 1,
+    "avoid_repeats": False,
+    "critic_input": "alpha",
+    "relax_temperature": 0.1,
+}
 
 PAPER: dict[str, dict[str, Any]] = {
     "nb201": {
@@ -62,8 +70,9 @@ PAPER_TRANSFER = {
 # Our changes; each is one switchable key (docs/agents.md has the ablation).
 IMPROVEMENTS: dict[str, Any] = {
     "actor_lr": 1e-3,  # a real actor learning rate (the printed 1e-8 freezes the actor)
+    "critic_lr": 1e-3,  # the critic must fit rewards of ~10..76 within a few thousand updates
+    "critic_input": "onehot",  # Q sees the architecture the reward belongs to, not the raw alpha
     "avoid_repeats": True,  # re-draw exploration until the architecture is new to the search
-    "n_critics": 5,  # ensemble of quantile critics; the actor ascends their mean
 }
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
