@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from nas_gym.cli import data, search
+from nas_gym.cli import bench, data, search
 
 app = typer.Typer(help="nas-gym: neural architecture search as reinforcement learning.", no_args_is_help=True)
 app.add_typer(data.app, name="data")
 app.command("search")(search.search)
+app.command("bench")(bench.bench)
+app.command("report")(bench.report)
+app.command("transfer")(bench.transfer)

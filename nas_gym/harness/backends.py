@@ -1,0 +1,95 @@
+"""Where cells run: a local process pool, or Ray tasks (a local Ray or an existing cluster).
+
+Both backends call the same :func:`execute_cell` and hand the run's files back to the driver,
+which alone writes the results folder. So the results do not depend on the backend (the
+test suite checks this), and a Ray cluster needs no shared file system.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from pathlib import Path
+
+from nas_gym.harness.cell import RUN_FILES, run_cell
+from nas_gym.harness.study import Cell
+
+BACKENDS = ("local", "ray")
+Outcome = tuple[Cell, "dict[str, bytes] | BaseException"]
+
+
+def init_worker() -> None:
+    """One intra-op thread per worker: cells run in parallel already, and torch's default of
+    one thread per core makes concurrent cells fight (about 15x slower on 2 cores)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def execute_cell(cell: Cell, cache: str | None) -> dict[str, bytes]:
+    """Run ``cell`` in a private temporary folder and return the files it wrote."""
+    init_worker()
+    with tempfile.TemporaryDirectory(prefix="nas-gym-cell-") as tmp:
+        out = Path(tmp) / "run"
+        summary = run_cell(
+            cell.agent, cell.env_id, cell.budget, cell.seed, out, cell.env_kwargs, cell.hyperparams, cache
+        )
+        if summary["interrupted"]:
+            raise KeyboardInterrupt(f"cell {cell.relpath} was interrupted")
+        return {name: (out / name).read_bytes() for name in RUN_FILES}
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def run_local(cells: Sequence[Cell], cache: str | None, workers: int) -> Iterator[Outcome]:
+    """Run ``cells`` in a pool of ``workers`` fresh (spawned) processes; yields each as it finishes."""
+    if not cells:
+        return
+    # spawn, not fork: the driver may have imported torch, whose thread pools do not survive a fork.
+    with ProcessPoolExecutor(max_workers=min(workers, len(cells)), mp_context=get_context("spawn")) as pool:
+        futures: dict[Future, Cell] = {pool.submit(execute_cell, cell, cache): cell for cell in cells}
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    cell = futures.pop(future)
+                    error = future.exception()
+                    yield cell, (error if error is not None else future.result())
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+def run_ray(cells: Sequence[Cell], cache: str | None, workers: int, address: str | None) -> Iterator[Outcome]:
+    """Run ``cells`` as Ray tasks (one CPU each); ``address`` joins a cluster, else a local Ray starts."""
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--backend ray needs Ray: pip install 'nas-gym[ray]'") from None
+    if not cells:
+        return
+    started_here = not ray.is_initialized()
+    if started_here:
+        options = {"address": address} if address else {"num_cpus": workers, "include_dashboard": False}
+        ray.init(**options, log_to_driver=False, configure_logging=False)
+    task = ray.remote(num_cpus=1, max_retries=0)(execute_cell)
+    pending = {task.remote(cell, cache): cell for cell in cells}
+    try:
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                cell = pending.pop(ref)
+                try:
+                    yield cell, ray.get(ref)
+                except Exception as err:  # a failed task re-raises its error here
+                    yield cell, getattr(err, "cause", None) or err
+    finally:
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        if started_here:
+            ray.shutdown()

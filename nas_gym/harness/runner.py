@@ -1,0 +1,86 @@
+"""Run a study: decide which cells are left, run them on a backend, commit each as it lands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from nas_gym.harness.backends import BACKENDS, default_workers, run_local, run_ray
+from nas_gym.harness.store import ResultStore
+from nas_gym.harness.study import Cell, Study
+
+
+class StudyOutputExists(RuntimeError):
+    """``OUT`` already holds a study and ``--resume`` was not given."""
+
+
+@dataclass
+class StudyRun:
+    """What one ``nas-gym bench`` invocation did."""
+
+    skipped: int = 0  # finished before this invocation
+    completed: list[Cell] = field(default_factory=list)
+    failed: list[tuple[Cell, str]] = field(default_factory=list)
+    redone: list[tuple[Cell, str]] = field(default_factory=list)  # existing but corrupt/stale/unfinished
+
+
+def run_study(
+    study: Study,
+    out: str | Path,
+    backend: str = "local",
+    workers: int | None = None,
+    resume: bool = False,
+    address: str | None = None,
+    cache: str | None = None,
+    console: Console | None = None,
+) -> StudyRun:
+    """Run every unfinished cell of ``study`` into ``out``; finished cells are never touched.
+
+    Without ``resume``, ``out`` must not hold a study yet (so two studies never mix silently).
+    Each finished cell is committed at once, so a kill at any moment loses at most the cells
+    that were running; ``resume=True`` then redoes exactly those.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    console = console or Console()
+    store = ResultStore(out)
+    if store.has_study() and not resume:
+        raise StudyOutputExists(f"{out} already holds a study; pass --resume to continue it, or choose a new --out")
+    store.save_study(study)
+    store.clean_scratch()
+    todo = store.pending(study)
+    total = sum(1 for _ in study.cells())
+    result = StudyRun(skipped=total - len(todo))
+    result.redone = [(cell, why) for cell, why in todo if why != "not run"]
+    for cell, why in result.redone:
+        console.print(f"[yellow]redoing {cell.relpath}: {why}[/yellow]")
+    if not todo:
+        console.print(f"all {total} cells of {study.name!r} are finished in {out}")
+        return result
+    workers = workers or default_workers()
+    cells = [cell for cell, _ in todo]
+    outcomes = run_local(cells, cache, workers) if backend == "local" else run_ray(cells, cache, workers, address)
+    progress = Progress(
+        TextColumn(f"[bold]{study.name}[/] cells"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    with progress:
+        task = progress.add_task("cells", total=total, completed=result.skipped, last="")
+        for cell, outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                result.failed.append((cell, f"{type(outcome).__name__}: {outcome}"))
+                console.print(f"[red]cell {cell.relpath} failed: {type(outcome).__name__}: {outcome}[/red]")
+            else:
+                store.commit(cell, outcome)
+                result.completed.append(cell)
+            progress.update(task, advance=1, last=str(cell.relpath))
+    return result

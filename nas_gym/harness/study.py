@@ -1,0 +1,380 @@
+"""A study: agents x envs x protocols x seeds, read from YAML and checked before anything runs.
+
+A study file looks like::
+
+    name: smoke
+    seeds: 2                      # or a list [0, 1, 5]
+    budgets: [25, 50]             # each cell runs the largest; smaller ones are checkpoints of it
+    agents:
+      - agent: rs
+      - agent: l2nas
+        label: l2nas-lr1e-4       # optional; needed when one agent appears twice
+        hyperparams: {actor_lr: 1.0e-4}
+    envs:
+      - id: NB201-cifar10-v0
+        kwargs: {}
+    protocols:                    # optional; each protocol is a set of env kwargs applied to every env
+      - name: val12
+        env_kwargs: {signal: val12, budget: steps}
+
+Every problem is reported as ``file:line: message`` with the offending line, so a typo in a
+500-cell study is refused in a second instead of after an hour of compute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nas_gym.envs.core import SearchConfig
+
+TOP_KEYS = ("name", "description", "seeds", "budgets", "agents", "envs", "protocols")
+# Env kwargs a study may not set: the harness sets the budget, the data cache is a property of the machine.
+RESERVED_ENV_KWARGS = {
+    "max_queries": "set by `budgets` (each cell runs the largest budget)",
+    "cache": "machine-specific: pass --cache to nas-gym bench",
+    "render_mode": "the harness does not render",
+}
+
+Path_ = tuple[str | int, ...]
+
+
+class StudyError(ValueError):
+    """A study file that cannot run; the message names the file, the line and the fix."""
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    label: str
+    agent: str
+    hyperparams: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    id: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    name: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One search: an agent on an env under a protocol with a seed, at the study's largest budget."""
+
+    protocol: str
+    env_id: str
+    agent_label: str
+    agent: str
+    seed: int
+    budget: int
+    env_kwargs: dict[str, Any]
+    hyperparams: dict[str, Any]
+
+    @property
+    def relpath(self) -> Path:
+        """Folder of the cell inside ``OUT/cells``."""
+        return Path(self.protocol) / self.env_id / self.agent_label / f"seed-{self.seed}"
+
+    def spec(self) -> dict[str, Any]:
+        """Everything that determines the cell's result (JSON-ready)."""
+        return json.loads(json.dumps(asdict(self), sort_keys=True))
+
+    @property
+    def key(self) -> str:
+        """Short hash of :meth:`spec`: a finished cell whose spec changed is stale and redone."""
+        return hashlib.sha256(json.dumps(self.spec(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    description: str
+    seeds: tuple[int, ...]
+    budgets: tuple[int, ...]
+    agents: tuple[AgentSpec, ...]
+    envs: tuple[EnvSpec, ...]
+    protocols: tuple[ProtocolSpec, ...]
+    source: str = ""  # the YAML text, saved beside the results
+
+    @property
+    def max_budget(self) -> int:
+        return max(self.budgets)
+
+    def cells(self) -> Iterator[Cell]:
+        for protocol in self.protocols:
+            for env in self.envs:
+                kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": self.max_budget}
+                for agent in self.agents:
+                    for seed in self.seeds:
+                        yield Cell(
+                            protocol.name,
+                            env.id,
+                            agent.label,
+                            agent.agent,
+                            seed,
+                            self.max_budget,
+                            kwargs,
+                            agent.hyperparams,
+                        )
+
+
+class _Located:
+    """The parsed YAML plus the line of every key and list item, for error messages."""
+
+    def __init__(self, text: str, filename: str):
+        self.filename, self.lines_of_text = filename, text.splitlines()
+        self.lines: dict[Path_, int] = {}
+        try:
+            loader = yaml.SafeLoader(text)
+            try:
+                node = loader.get_single_node()
+                self.data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            raise StudyError(self._format(line, f"not valid YAML: {err}")) from None
+        if node is not None:
+            self._index(node, ())
+
+    def _index(self, node: yaml.Node, path: Path_) -> None:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = (*path, str(key_node.value))
+                self.lines[child] = key_node.start_mark.line + 1
+                self._index(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self._index(item, (*path, i))
+
+    def line(self, path: Path_) -> int:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def _format(self, line: int, message: str) -> str:
+        text = self.lines_of_text[line - 1].rstrip() if 0 < line <= len(self.lines_of_text) else ""
+        return f"{self.filename}:{line}: {message}\n    {line:>4} | {text}"
+
+    def error(self, path: Path_, message: str) -> StudyError:
+        return StudyError(self._format(self.line(path), message))
+
+
+def _mapping(doc: _Located, value: Any, path: Path_, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise doc.error(path, f"{what} must be a mapping (key: value), got {type(value).__name__}")
+    return value
+
+
+def _known_keys(doc: _Located, value: dict, allowed: tuple[str, ...], path: Path_, what: str) -> None:
+    for key in value:
+        if key not in allowed:
+            raise doc.error((*path, str(key)), f"unknown {what} key {key!r}; allowed: {', '.join(allowed)}")
+
+
+def agent_kwarg_names(agent: str) -> set[str]:
+    """Keyword overrides agent ``agent`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
+    from agents.baselines import SEARCHERS
+    from agents.registry import L2NAS_AGENTS, SB3_ALGOS
+
+    if agent in SEARCHERS:
+        cls, skip = SEARCHERS[agent], {"self", "space", "rng"}
+    elif agent in L2NAS_AGENTS:
+        from agents.l2nas import L2NAS
+
+        cls, skip = L2NAS, {"self", "policy", "env", "preset", "seed", "_init_setup_model"}
+    elif agent in SB3_ALGOS:
+        from agents.sb3 import _ZOO_ONLY, algorithm_class
+
+        names = set(inspect.signature(algorithm_class(agent).__init__).parameters) - {"self", "env", "seed"}
+        return names | set(_ZOO_ONLY) | {"noise_type", "noise_std"}
+    else:
+        raise ValueError(f"unknown agent {agent!r}")
+    return set(inspect.signature(cls.__init__).parameters) - skip
+
+
+def env_kwarg_names(env_id: str) -> set[str]:
+    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id."""
+    import gymnasium as gym
+
+    spec = gym.spec(env_id)
+    entry = spec.entry_point
+    if isinstance(entry, str):
+        module, _, attr = entry.partition(":")
+        entry = getattr(__import__(module, fromlist=[attr]), attr)
+    names = set(inspect.signature(entry).parameters) - {"self", "kwargs"}
+    return names | set(spec.kwargs) | set(SearchConfig.__dataclass_fields__)
+
+
+def _check_env_kwargs(doc: _Located, kwargs: dict, env_ids: list[str], path: Path_) -> None:
+    for key in kwargs:
+        if key in RESERVED_ENV_KWARGS:
+            raise doc.error((*path, key), f"env kwarg {key!r} cannot be set in a study: {RESERVED_ENV_KWARGS[key]}")
+        for env_id in env_ids:
+            known = env_kwarg_names(env_id)
+            if key not in known:
+                raise doc.error(
+                    (*path, key), f"unknown env kwarg {key!r} for {env_id}; known: {', '.join(sorted(known))}"
+                )
+
+
+def _int_list(doc: _Located, value: Any, path: Path_, what: str) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool) and what == "seeds":
+        if value < 1:
+            raise doc.error(path, f"seeds must be >= 1 (a count) or a list of seeds, got {value}")
+        return tuple(range(value))
+    if not isinstance(value, list) or not value:
+        raise doc.error(path, f"{what} must be a non-empty list of integers")
+    for i, item in enumerate(value):
+        if not isinstance(item, int) or isinstance(item, bool) or item < (1 if what == "budgets" else 0):
+            raise doc.error(
+                (*path, i), f"{what} entries must be integers >= {1 if what == 'budgets' else 0}, got {item!r}"
+            )
+    if len(set(value)) != len(value):
+        raise doc.error(path, f"{what} has duplicates: {value}")
+    return tuple(sorted(value)) if what == "budgets" else tuple(value)
+
+
+def parse_study(text: str, filename: str = "<study>") -> Study:
+    """Parse and statically check a study (agent names, env ids, kwarg names, budgets, seeds)."""
+    import nas_gym
+    from agents.registry import AGENTS
+
+    doc = _Located(text, filename)
+    top = _mapping(doc, doc.data, (), "a study")
+    _known_keys(doc, top, TOP_KEYS, (), "study")
+    for key in ("name", "seeds", "budgets", "agents", "envs"):
+        if key not in top:
+            raise doc.error((), f"the study has no {key!r}; required keys: name, seeds, budgets, agents, envs")
+    name = top["name"]
+    if not isinstance(name, str) or not name or "/" in name:
+        raise doc.error(("name",), f"name must be a non-empty string without '/', got {name!r}")
+    seeds = _int_list(doc, top["seeds"], ("seeds",), "seeds")
+    budgets = _int_list(doc, top["budgets"], ("budgets",), "budgets")
+
+    if not isinstance(top["agents"], list) or not top["agents"]:
+        raise doc.error(("agents",), "agents must be a non-empty list of {agent: NAME, label:, hyperparams:}")
+    agents: list[AgentSpec] = []
+    for i, raw in enumerate(top["agents"]):
+        path: Path_ = ("agents", i)
+        entry = _mapping(doc, raw, path, "an agent entry")
+        _known_keys(doc, entry, ("agent", "label", "hyperparams"), path, "agent")
+        agent = entry.get("agent")
+        if agent not in AGENTS:
+            raise doc.error((*path, "agent"), f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}")
+        label = entry.get("label", agent)
+        if not isinstance(label, str) or not label or "/" in label:
+            raise doc.error((*path, "label"), f"label must be a non-empty string without '/', got {label!r}")
+        if label in {a.label for a in agents}:
+            raise doc.error(path, f"two agents are labelled {label!r}; give each a distinct label:")
+        hyperparams = _mapping(doc, entry.get("hyperparams"), (*path, "hyperparams"), "hyperparams")
+        allowed = agent_kwarg_names(agent)
+        for key in hyperparams:
+            if key not in allowed:
+                raise doc.error(
+                    (*path, "hyperparams", key),
+                    f"agent {agent!r} has no hyperparameter {key!r}; known: {', '.join(sorted(allowed))}",
+                )
+        agents.append(AgentSpec(label, agent, dict(hyperparams)))
+
+    if not isinstance(top["envs"], list) or not top["envs"]:
+        raise doc.error(("envs",), "envs must be a non-empty list of {id: ENV_ID, kwargs: {...}}")
+    envs: list[EnvSpec] = []
+    for i, raw in enumerate(top["envs"]):
+        path = ("envs", i)
+        entry = _mapping(doc, raw, path, "an env entry")
+        _known_keys(doc, entry, ("id", "kwargs"), path, "env")
+        env_id = entry.get("id")
+        if env_id not in nas_gym.ENV_IDS:
+            raise doc.error((*path, "id"), f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}")
+        if env_id in {e.id for e in envs}:
+            raise doc.error(path, f"env {env_id!r} is listed twice; vary env kwargs through protocols")
+        kwargs = _mapping(doc, entry.get("kwargs"), (*path, "kwargs"), "env kwargs")
+        _check_env_kwargs(doc, kwargs, [env_id], (*path, "kwargs"))
+        envs.append(EnvSpec(env_id, dict(kwargs)))
+
+    protocols: list[ProtocolSpec] = []
+    raw_protocols = top.get("protocols") or [{"name": "default", "env_kwargs": {}}]
+    if not isinstance(raw_protocols, list):
+        raise doc.error(("protocols",), "protocols must be a list of {name: NAME, env_kwargs: {...}}")
+    for i, raw in enumerate(raw_protocols):
+        path = ("protocols", i)
+        entry = _mapping(doc, raw, path, "a protocol entry")
+        _known_keys(doc, entry, ("name", "env_kwargs"), path, "protocol")
+        pname = entry.get("name")
+        if not isinstance(pname, str) or not pname or "/" in pname:
+            raise doc.error((*path, "name"), f"a protocol needs a name (string without '/'), got {pname!r}")
+        if pname in {p.name for p in protocols}:
+            raise doc.error((*path, "name"), f"two protocols are named {pname!r}")
+        kwargs = _mapping(doc, entry.get("env_kwargs"), (*path, "env_kwargs"), "protocol env_kwargs")
+        _check_env_kwargs(doc, kwargs, [e.id for e in envs], (*path, "env_kwargs"))
+        for env_index, env in enumerate(envs):
+            clash = sorted(set(kwargs) & set(env.kwargs))
+            if clash:
+                raise doc.error(
+                    (*path, "env_kwargs", clash[0]),
+                    f"protocol {pname!r} and env {env.id} (envs[{env_index}]) both set {clash}; set it in one place",
+                )
+        protocols.append(ProtocolSpec(pname, dict(kwargs)))
+
+    description = top.get("description", "")
+    return Study(name, str(description), seeds, budgets, tuple(agents), tuple(envs), tuple(protocols), text)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and statically check the study file ``path`` (see :func:`parse_study`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError(f"{path}: no such study file; bundled studies: {', '.join(bundled_studies())}")
+    return parse_study(path.read_text(), str(path))
+
+
+def check_envs(study: Study, cache: str | None = None) -> None:
+    """Make every (env, protocol) pair once, so bad kwarg *values* (``signal=foo``) and missing data
+    stop the study before any cell runs. Errors name the offending line of the study file."""
+    import gymnasium as gym
+
+    doc = _Located(study.source, f"study {study.name!r}") if study.source else None
+    for p_index, protocol in enumerate(study.protocols):
+        for e_index, env in enumerate(study.envs):
+            kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": study.max_budget}
+            try:
+                gym.make(env.id, **kwargs, **({"cache": cache} if cache else {})).close()
+            except (ValueError, TypeError, OSError) as err:
+                message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"
+                if doc is None:
+                    raise StudyError(message) from None
+                where = ("protocols", p_index) if protocol.env_kwargs else ("envs", e_index)
+                raise doc.error(where, message) from None
+
+
+STUDIES_DIR = Path(__file__).resolve().parents[1] / "studies"
+
+
+def bundled_studies() -> dict[str, Path]:
+    """The studies shipped with the package (``nas_gym/studies/*.yaml``), by file stem."""
+    return {p.stem: p for p in sorted(STUDIES_DIR.glob("*.yaml"))}
+
+
+def resolve_study_path(name_or_path: str) -> Path:
+    """A path as given, or the bundled study of that name (``nas-gym bench smoke``)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    return bundled_studies().get(name_or_path, path)

@@ -1,0 +1,171 @@
+"""Read a study's results folder into a tidy table (one row per cell and budget) and curves.
+
+Only cells that pass the store's integrity check are read; a report over a half-finished study
+says how many cells are missing instead of silently averaging fewer seeds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nas_gym.harness.store import STUDY_FILE, ResultStore
+from nas_gym.harness.study import Cell, Study, load_study
+
+# Tolerance for "the best-by-signal architecture is the optimum" (accuracies are percent).
+OPTIMUM_ATOL = 1e-9
+
+TIDY_COLUMNS = (
+    "study",
+    "protocol",
+    "signal",
+    "signal_is_test_set",
+    "report_metric",
+    "budget_kind",
+    "benchmark",
+    "dataset",
+    "env",
+    "agent",
+    "agent_name",
+    "seed",
+    "budget",
+    "steps",
+    "unique",
+    "best_arch",
+    "best_signal_acc",
+    "best_report_acc",
+    "report_optimum",
+    "regret",
+    "found_optimum",
+    "wall_s",
+)
+
+
+@dataclass
+class CellRun:
+    """One finished cell: its spec, summary and per-query arrays."""
+
+    cell: Cell
+    summary: dict
+    step: np.ndarray
+    unique: np.ndarray
+    best_signal: np.ndarray
+    best_report: np.ndarray
+    best_arch: list[str]
+    wall_s: np.ndarray
+
+    @property
+    def budget_kind(self) -> str:
+        return self.summary["protocol"]["budget"]
+
+    @property
+    def dataset(self) -> str:
+        """The dataset part of the benchmark name (``nb201-cifar10`` -> ``cifar10``)."""
+        return self.summary["protocol"]["benchmark"].split("-", 1)[-1]
+
+    @property
+    def optimum(self) -> float:
+        value = self.summary.get("report_optimum")
+        return np.nan if value is None else float(value)
+
+    def index_at(self, budget: int) -> int:
+        """Index of the record that closes ``budget`` queries (counted as the budget kind says)."""
+        counts = self.unique if self.budget_kind == "unique" else self.step
+        return int(np.searchsorted(counts, budget, side="right")) - 1
+
+    def curve(self, length: int) -> np.ndarray:
+        """Best-by-signal report accuracy after 1..``length`` queries of the budget kind."""
+        counts = self.unique if self.budget_kind == "unique" else self.step
+        idx = np.searchsorted(counts, np.arange(1, length + 1), side="right") - 1
+        out = self.best_report[np.clip(idx, 0, None)].astype(float)
+        out[idx < 0] = np.nan
+        return out
+
+
+def read_cell(folder: Path, cell: Cell) -> CellRun:
+    summary = json.loads((folder / "summary.json").read_text())
+    with open(folder / "queries.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise ValueError(f"{folder} has no queries")
+    col = lambda name, kind=float: np.array([kind(r[name]) for r in rows])  # noqa: E731
+    return CellRun(
+        cell,
+        summary,
+        col("step", int),
+        col("unique", int),
+        col("best_signal_acc"),
+        col("best_test_acc"),
+        [r["best_arch"] for r in rows],
+        col("wall_s"),
+    )
+
+
+@dataclass
+class Results:
+    study: Study
+    runs: list[CellRun]
+    missing: list[tuple[Cell, str]]
+
+
+def load_results(root: str | Path) -> Results:
+    """Every finished cell of the study in ``root`` (see :class:`~nas_gym.harness.store.ResultStore`)."""
+    root = Path(root)
+    if not (root / STUDY_FILE).is_file():
+        raise FileNotFoundError(f"{root} holds no {STUDY_FILE}; run `nas-gym bench STUDY --out {root}` first")
+    study = load_study(root / STUDY_FILE)
+    store = ResultStore(root)
+    runs, missing = [], []
+    for cell in study.cells():
+        why = store.check(cell)
+        if why is None:
+            runs.append(read_cell(store.cell_dir(cell), cell))
+        else:
+            missing.append((cell, why))
+    if not runs:
+        raise ValueError(f"{root} has no finished cell yet ({len(missing)} pending)")
+    return Results(study, runs, missing)
+
+
+def tidy(results: Results) -> pd.DataFrame:
+    """One row per finished cell and budget checkpoint of the study (columns :data:`TIDY_COLUMNS`)."""
+    rows = []
+    for run in results.runs:
+        protocol = run.summary["protocol"]
+        for budget in results.study.budgets:
+            i = run.index_at(budget)
+            if i < 0:
+                continue
+            best = float(run.best_report[i])
+            rows.append(
+                {
+                    "study": results.study.name,
+                    "protocol": run.cell.protocol,
+                    "signal": protocol["signal"],
+                    "signal_is_test_set": bool(protocol["signal_is_test_set"]),
+                    "report_metric": protocol["report"],
+                    "budget_kind": protocol["budget"],
+                    "benchmark": protocol["benchmark"],
+                    "dataset": run.dataset,
+                    "env": run.cell.env_id,
+                    "agent": run.cell.agent_label,
+                    "agent_name": run.cell.agent,
+                    "seed": run.cell.seed,
+                    "budget": budget,
+                    "steps": int(run.step[i]),
+                    "unique": int(run.unique[i]),
+                    "best_arch": run.best_arch[i],
+                    "best_signal_acc": float(run.best_signal[i]),
+                    "best_report_acc": best,
+                    "report_optimum": run.optimum,
+                    "regret": run.optimum - best,
+                    "found_optimum": bool(best >= run.optimum - OPTIMUM_ATOL),
+                    "wall_s": float(run.wall_s[i]),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(TIDY_COLUMNS))

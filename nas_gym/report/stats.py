@@ -1,0 +1,81 @@
+"""Statistics of a report: IQM with stratified bootstrap CIs, curve bands, performance profiles.
+
+The IQM is rliable's (``rliable.metrics.aggregate_iqm``, the 25% trimmed mean). The stratified
+bootstrap is rliable's scheme (``rliable.library.StratifiedBootstrap``: resample runs with
+replacement independently within each task, percentile interval), re-implemented here on a
+seeded ``np.random.Generator`` because rliable 1.2 draws its indices from the global NumPy RNG
+(so its "seeded" CIs are not reproducible), and its ``library`` module imports neither with
+arch 7 under pandas 3 nor with arch 8 (``random_state`` was renamed ``seed``). A report of the
+same results is therefore the same file every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+CI = 0.95
+
+
+def iqm(scores: np.ndarray) -> float:
+    """Interquartile mean over all runs and tasks (rliable's ``aggregate_iqm``)."""
+    try:
+        from rliable.metrics import aggregate_iqm
+    except ImportError:
+        raise ImportError("nas-gym report needs rliable: pip install 'nas-gym[report]'") from None
+    return float(aggregate_iqm(np.asarray(scores, dtype=float)))
+
+
+def stratified_bootstrap(
+    scores: np.ndarray, func: Callable[[np.ndarray], np.ndarray], reps: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``func`` of ``reps`` resamples of ``scores`` ``(runs, tasks)``; runs are drawn within each task."""
+    scores = np.asarray(scores, dtype=float)
+    runs, tasks = scores.shape
+    columns = np.arange(tasks)[None, :]
+    return np.stack([np.atleast_1d(func(scores[rng.integers(0, runs, (runs, tasks)), columns])) for _ in range(reps)])
+
+
+def interval(
+    scores: np.ndarray, func: Callable[[np.ndarray], np.ndarray], reps: int = 2000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Point estimate ``func(scores)`` and its 95% percentile CI ``(2, ...)`` (stratified bootstrap)."""
+    point = np.atleast_1d(func(np.asarray(scores, dtype=float)))
+    boot = stratified_bootstrap(scores, func, reps, np.random.default_rng(seed))
+    bounds = np.percentile(boot, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2], axis=0)
+    return point, bounds
+
+
+def iqm_with_ci(
+    scores: Mapping[str, np.ndarray], reps: int = 2000, seed: int = 0
+) -> dict[str, tuple[float, float, float]]:
+    """``(IQM, CI low, CI high)`` per agent; ``scores[agent]`` is ``(runs, tasks)``."""
+    out = {}
+    for agent, values in scores.items():
+        point, bounds = interval(values, lambda x: np.array([iqm(x)]), reps, seed)
+        out[agent] = (float(point[0]), float(bounds[0, 0]), float(bounds[1, 0]))
+    return out
+
+
+def performance_profile(
+    scores: Mapping[str, np.ndarray], taus: np.ndarray, reps: int = 2000, seed: int = 0
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Fraction of runs with score > tau (rliable's run-score distribution) and its 95% CI, per agent."""
+
+    def profile(x: np.ndarray) -> np.ndarray:
+        return (x.reshape(-1)[:, None] > taus[None, :]).mean(axis=0)
+
+    return {agent: interval(values, profile, reps, seed) for agent, values in scores.items()}
+
+
+def mean_band(curves: np.ndarray, reps: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over runs (axis 0) of ``curves`` and its 95% percentile-bootstrap band, per column."""
+    curves = np.asarray(curves, dtype=float)
+    mean = np.nanmean(curves, axis=0)
+    if curves.shape[0] < 2:
+        return mean, mean.copy(), mean.copy()
+    rng = np.random.default_rng(seed)
+    boot = np.stack([np.nanmean(curves[rng.integers(0, len(curves), len(curves))], axis=0) for _ in range(reps)])
+    low, high = np.nanpercentile(boot, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2], axis=0)
+    return mean, low, high
