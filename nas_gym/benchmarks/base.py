@@ -29,6 +29,9 @@ class Benchmark(ABC):
         test_metrics: metrics computed on a test set: opting into one as the search signal is
             test-set selection and is labelled as such.
         latency_devices: devices ``d`` for which ``query(archs, f"latency/{d}")`` answers (ms).
+        protocol_note: what a reader of results must know about the metrics (e.g. "no test
+            set: the reported accuracy is the surrogate's validation prediction"); it travels in
+            every env's ``protocol`` and so into every run summary.
     """
 
     name: str
@@ -39,6 +42,7 @@ class Benchmark(ABC):
     signal_metrics: tuple[str, ...]
     test_metrics: tuple[str, ...] = ()
     latency_devices: tuple[str, ...] = ()
+    protocol_note: str = ""
 
     @abstractmethod
     def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
@@ -57,7 +61,8 @@ class Benchmark(ABC):
         return None
 
     def arch_info(self, archs: np.ndarray) -> dict[str, np.ndarray]:
-        """Extra per-architecture identifiers for the env's ``info`` (e.g. the NB201 index)."""
+        """Extra per-architecture values for the env's ``info``: identifiers (the NB201 index) or
+        costs that are not search metrics (a surrogate's predicted training time)."""
         return {}
 
     def check_metric(self, metric: str) -> str:

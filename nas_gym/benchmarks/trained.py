@@ -94,6 +94,9 @@ class TrainedNB201Benchmark(Benchmark):
         self._known: dict[str, TrainResult] = {}
         self.trainings_run = 0
         """Trainings this benchmark started (queries answered by a cache do not count)."""
+        test = "test accuracy (10k test set) is reported" if report_test else "no test accuracy is measured"
+        epochs = self.config.epochs
+        self.protocol_note = f"signal: validation accuracy after training {epochs} epochs (seed {seed}); {test}"
 
     def _make_evaluator(self, evaluator: str | Evaluator, device: str) -> Evaluator:
         if evaluator == "local":

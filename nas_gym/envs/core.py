@@ -123,7 +123,7 @@ class SearchCore:
     def protocol(self) -> dict:
         """What drives the search and what is reported: printed beside every result."""
         b = self.benchmark
-        return {
+        protocol = {
             "benchmark": b.name,
             "signal": self.signal,
             "signal_is_test_set": self.signal in b.test_metrics,
@@ -132,6 +132,7 @@ class SearchCore:
             "max_queries": self.config.max_queries,
             "reward": self.config.reward,
         }
+        return {**protocol, "note": b.protocol_note} if b.protocol_note else protocol
 
     # -- episode control -----------------------------------------------------------------------
     def reset(self, which: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
@@ -204,12 +205,13 @@ class SearchCore:
             "test_acc": report,
             "best_codes": t.best_codes.copy(),
             "best_key": t.best_key.copy(),
-            "best_signal_acc": np.where(np.isneginf(t.best_score), np.nan, t.best_score),
+            "best_signal_acc": t.best_score.copy(),
             "best_test_acc": t.best_report.copy(),
-            "regret": self.report_optimum - t.best_report,
             "unique_queries": t.unique.copy(),
             "is_new": is_new,
         }
+        if not np.isnan(self.report_optimum):
+            info["regret"] = self.report_optimum - t.best_report
         if latency is not None:
             info["latency_ms"] = latency
         return self.observation(), reward.astype(float), truncated, info

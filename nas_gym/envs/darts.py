@@ -51,17 +51,8 @@ class DARTSEnv(ArchSearchEnv):
         benchmark = NB301Benchmark(model, epoch, cache)
         super().__init__(benchmark, render_mode=render_mode, **{**PAPER_DEFAULTS, **config})
 
-    @property
-    def protocol(self) -> dict:
-        return {**self.core.protocol, "note": self.benchmark.protocol_note}
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        obs, info = super().reset(seed=seed, options=options)
-        return obs, {**info, "protocol": self.protocol}
-
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         obs, reward, terminated, truncated, info = super().step(action)
-        del info["regret"]  # always NaN here: the optimum of the surrogate is unknown
         info["genotype"] = codes_to_genotypes(info["codes"][None])[0]
         return obs, reward, terminated, truncated, info
 

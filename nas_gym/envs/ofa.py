@@ -50,14 +50,10 @@ class OFAEnv(ArchSearchEnv):
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         obs, reward, terminated, truncated, info = super().step(action)
-        del info["regret"]
         space = self.core.space
         info["arch"] = space.to_dicts(info["codes"][None])[0]
-        if np.isnan(info["best_signal_acc"]):  # no feasible architecture yet (latency limit)
-            info["best_signal_acc"] = info["best_test_acc"] = -np.inf  # the max over no architectures
-            info["best_arch"] = {}
-        else:
-            info["best_arch"] = space.to_dicts(info["best_codes"][None])[0]
+        feasible = info["best_key"] >= 0  # under a latency limit, nothing may be feasible yet
+        info["best_arch"] = space.to_dicts(info["best_codes"][None])[0] if feasible else {}
         return obs, reward, terminated, truncated, info
 
 
@@ -74,8 +70,3 @@ class OFAVectorEnv(ArchSearchVectorEnv):
         **config: Any,
     ):
         super().__init__(OFABenchmark(resolutions, cache), num_envs=num_envs, **{**OFA_DEFAULTS, **config})
-
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
-        obs, reward, terminated, truncated, info = super().step(actions)
-        del info["regret"]
-        return obs, reward, terminated, truncated, info

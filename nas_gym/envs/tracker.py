@@ -6,7 +6,9 @@ architecture by signal. The paper leaves two details open; the choices here:
 
 * the top-K holds *distinct* architectures (a repeated query cannot fill several slots);
 * while fewer than K exist, the state is the mean over those that do; before any, zeros.
-Ties keep the architecture that was found first.
+Ties keep the architecture that was found first. Before any (feasible) architecture, the best
+signal and reported values are ``-inf``: the maximum over nothing, and never NaN, so infos of
+equal seeds compare equal.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class SearchTracker:
         self.onehot_sum = np.zeros((num_envs, alpha_dim))
         self.topk_count = np.zeros(num_envs, dtype=np.int64)
         self.best_score = np.full(num_envs, -np.inf)
-        self.best_report = np.full(num_envs, np.nan)
+        self.best_report = np.full(num_envs, -np.inf)
         self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
         self.best_key = np.full(num_envs, -1, dtype=np.int64)
         self.steps = np.zeros(num_envs, dtype=np.int64)
@@ -39,7 +41,7 @@ class SearchTracker:
         self.onehot_sum[sel] = 0.0
         self.topk_count[sel] = 0
         self.best_score[sel] = -np.inf
-        self.best_report[sel] = np.nan
+        self.best_report[sel] = -np.inf
         self.best_codes[sel] = 0
         self.best_key[sel] = -1
         self.steps[sel] = 0

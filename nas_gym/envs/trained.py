@@ -19,15 +19,8 @@ TRAINING_KWARGS = _BENCHMARK_KWARGS | frozenset(TrainConfig.__dataclass_fields__
 
 
 def _unmeasured(benchmark: TrainedNB201Benchmark) -> tuple[str, ...]:
-    """Info keys that would always be NaN: no known optimum (regret), and test accuracy when not asked."""
-    return ("regret",) if benchmark.report_test else ("regret", "test_acc", "best_test_acc")
-
-
-def _protocol_note(benchmark: TrainedNB201Benchmark) -> str:
-    test = "test accuracy (10k test set) is reported" if benchmark.report_test else "no test accuracy is measured"
-    return (
-        f"signal: validation accuracy after training {benchmark.config.epochs} epochs (seed {benchmark.seed}); {test}"
-    )
+    """Info keys that would always be NaN: test accuracy when it is not measured."""
+    return () if benchmark.report_test else ("test_acc", "best_test_acc")
 
 
 def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -54,14 +47,6 @@ class NB201TrainedEnv(ArchSearchEnv):
     ):
         bench, search = _split(kwargs)
         super().__init__(TrainedNB201Benchmark(dataset, cache, **bench), render_mode=render_mode, **search)
-
-    @property
-    def protocol(self) -> dict:
-        return {**self.core.protocol, "note": _protocol_note(self.benchmark)}
-
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        obs, _ = super().reset(seed=seed, options=options)
-        return obs, {"protocol": self.protocol}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         obs, reward, terminated, truncated, info = super().step(action)
