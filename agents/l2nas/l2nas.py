@@ -55,6 +55,9 @@ class L2NAS(OffPolicyAlgorithm):
             ``relax_temperature``).
         avoid_repeats: re-draw an exploring alpha (doubling noise) while its architecture was
             already queried in this search.
+        screen_candidates: when > 0, an exploiting step draws this many perturbations of mu(s)
+            (uniform noise of half-widths log-spaced from xi to 1) and queries the one the
+            critic ranks highest (among new architectures with ``avoid_repeats``).
         net_arch: hidden layer widths of actor and critic.
         buffer_size: replay capacity (the most recent experiences are kept).
     """
@@ -81,6 +84,7 @@ class L2NAS(OffPolicyAlgorithm):
         avoid_repeats: bool | None = None,
         critic_input: str | None = None,
         relax_temperature: float | None = None,
+        screen_candidates: int | None = None,
         net_arch: list[int] | None = None,
         buffer_size: int | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -126,6 +130,7 @@ class L2NAS(OffPolicyAlgorithm):
             "avoid_repeats": avoid_repeats,
             "critic_input": critic_input,
             "relax_temperature": relax_temperature,
+            "screen_candidates": screen_candidates,
             "net_arch": net_arch,
             "buffer_size": buffer_size,
         }
@@ -138,6 +143,7 @@ class L2NAS(OffPolicyAlgorithm):
         self.epsilon = None if cfg["epsilon"] is None else tuple(cfg["epsilon"])
         self.warmup_steps, self.avoid_repeats = int(cfg["warmup_steps"]), bool(cfg["avoid_repeats"])
         self.critic_input, self.relax_temperature = cfg["critic_input"], float(cfg["relax_temperature"])
+        self.screen_candidates = int(cfg["screen_candidates"])
         if self.critic_input not in ("alpha", "onehot"):
             raise ValueError(f"critic_input must be 'alpha' or 'onehot', got {self.critic_input!r}")
         self.batch_size, self.buffer_size = int(cfg["batch_size"]), int(cfg["buffer_size"])
@@ -200,6 +206,8 @@ class L2NAS(OffPolicyAlgorithm):
         for i in range(n_envs):
             if self._rng.random() < eps:
                 alpha[i] = self._rng.uniform(0.0, 1.0, dim)
+            elif self.screen_candidates > 0:
+                alpha[i] = self._screen(mu[i], i)
             else:
                 alpha[i] = self._perturb(mu[i], self.noise, i)
         action = np.clip(2.0 * alpha - 1.0, -1.0, 1.0).astype(np.float32)
@@ -218,6 +226,22 @@ class L2NAS(OffPolicyAlgorithm):
             xi = min(2.0 * xi, 0.5)
             alpha = mu + self._rng.uniform(-xi, xi, mu.shape)
         return self._rng.uniform(0.0, 1.0, mu.shape)
+
+    def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
+        """The perturbation of mu(s) that the critic(s) rank highest (new architectures only with avoid_repeats)."""
+        n, dim = self.screen_candidates, mu.shape[0]
+        half_widths = np.geomspace(self.noise, 1.0, n)[:, None]
+        candidates = mu + self._rng.uniform(-1.0, 1.0, (n, dim)) * half_widths
+        with th.no_grad():
+            feats = th.as_tensor(self._critic_features(candidates), device=self.device)
+            score = self.policy.q_values(feats).mean(dim=0).cpu().numpy()
+        if self.avoid_repeats:
+            seen = self._seen[env_index]
+            codes = self._space.discretize(candidates.reshape(n, *self._space.alpha_shape))
+            score[np.fromiter((k in seen for k in self._space.key(codes).tolist()), bool, n)] = -np.inf
+            if np.isneginf(score).all():
+                return self._rng.uniform(0.0, 1.0, dim)
+        return candidates[int(score.argmax())]
 
     def _arch_key(self, alpha: np.ndarray) -> int:
         codes = self._space.discretize(alpha.reshape(1, *self._space.alpha_shape))

@@ -18,6 +18,7 @@ _COMMON = {
     "avoid_repeats": False,
     "critic_input": "alpha",
     "relax_temperature": 0.1,
+    "screen_candidates": 0,
 }
 
 PAPER: dict[str, dict[str, Any]] = {
@@ -73,6 +74,9 @@ IMPROVEMENTS: dict[str, Any] = {
     "critic_lr": 1e-3,  # the critic must fit rewards of ~10..76 within a few thousand updates
     "critic_input": "onehot",  # Q sees the architecture the reward belongs to, not the raw alpha
     "avoid_repeats": True,  # re-draw exploration until the architecture is new to the search
+    "screen_candidates": 64,  # the critic picks the best of 64 perturbations of mu(s)
+    "warmup_steps": 10,  # exploit early: 10 random steps, then epsilon 1.0 -> 0.05 by step 50
+    "epsilon": (1.0, 0.05, 50),
 }
 
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
