@@ -75,3 +75,28 @@ def test_ctrl_c_saves_partial_run(tmp_path, nb201_cache, monkeypatch):
     assert result.exit_code == 130
     assert len(_rows(out)) == 7
     assert json.loads((out / "summary.json").read_text())["interrupted"] is True
+
+
+@pytest.mark.parametrize(("agent", "env_id"), [("l2nas", "NB201-cifar10-v0"), ("ppo", "NB201-cifar10-discrete-v0")])
+def test_learning_agents_run_through_the_cli(tmp_path, nb201_cache, agent, env_id):
+    out = tmp_path / agent
+    args = [
+        "search",
+        "--agent",
+        agent,
+        "--env",
+        env_id,
+        "--budget",
+        "20",
+        "--out",
+        str(out),
+        "--cache",
+        str(nb201_cache),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 20 and len(_rows(out)) == 20
+    assert summary["hyperparams"]["preset" if agent == "l2nas" else "n_steps"] == (
+        "improved" if agent == "l2nas" else 64
+    )
