@@ -56,8 +56,8 @@ class L2NAS(OffPolicyAlgorithm):
         avoid_repeats: re-draw an exploring alpha (doubling noise) while its architecture was
             already queried in this search.
         screen_candidates: when > 0, an exploiting step draws this many perturbations of mu(s)
-            (uniform noise of half-widths log-spaced from xi to 1) and queries the one the
-            critic ranks highest (among new architectures with ``avoid_repeats``).
+            (uniform noise of half-widths log-spaced over ``screen_noise``) and queries the one
+            the critic ranks highest (among new architectures with ``avoid_repeats``).
         net_arch: hidden layer widths of actor and critic.
         buffer_size: replay capacity (the most recent experiences are kept).
     """
@@ -85,6 +85,7 @@ class L2NAS(OffPolicyAlgorithm):
         critic_input: str | None = None,
         relax_temperature: float | None = None,
         screen_candidates: int | None = None,
+        screen_noise: tuple[float, float] | None = None,
         net_arch: list[int] | None = None,
         buffer_size: int | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -131,6 +132,7 @@ class L2NAS(OffPolicyAlgorithm):
             "critic_input": critic_input,
             "relax_temperature": relax_temperature,
             "screen_candidates": screen_candidates,
+            "screen_noise": screen_noise,
             "net_arch": net_arch,
             "buffer_size": buffer_size,
         }
@@ -144,6 +146,7 @@ class L2NAS(OffPolicyAlgorithm):
         self.warmup_steps, self.avoid_repeats = int(cfg["warmup_steps"]), bool(cfg["avoid_repeats"])
         self.critic_input, self.relax_temperature = cfg["critic_input"], float(cfg["relax_temperature"])
         self.screen_candidates = int(cfg["screen_candidates"])
+        self.screen_noise = tuple(cfg["screen_noise"])
         if self.critic_input not in ("alpha", "onehot"):
             raise ValueError(f"critic_input must be 'alpha' or 'onehot', got {self.critic_input!r}")
         self.batch_size, self.buffer_size = int(cfg["batch_size"]), int(cfg["buffer_size"])
@@ -230,7 +233,7 @@ class L2NAS(OffPolicyAlgorithm):
     def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """The perturbation of mu(s) that the critic(s) rank highest (new architectures only with avoid_repeats)."""
         n, dim = self.screen_candidates, mu.shape[0]
-        half_widths = np.geomspace(self.noise, 1.0, n)[:, None]
+        half_widths = np.geomspace(self.screen_noise[0], self.screen_noise[1], n)[:, None]
         candidates = mu + self._rng.uniform(-1.0, 1.0, (n, dim)) * half_widths
         with th.no_grad():
             feats = th.as_tensor(self._critic_features(candidates), device=self.device)

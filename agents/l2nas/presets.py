@@ -19,6 +19,7 @@ _COMMON = {
     "critic_input": "alpha",
     "relax_temperature": 0.1,
     "screen_candidates": 0,
+    "screen_noise": (1e-4, 1.0),
 }
 
 PAPER: dict[str, dict[str, Any]] = {
