@@ -50,6 +50,7 @@ def search(
     import gymnasium as gym
 
     import nas_gym
+    from agents.baselines import SEARCHERS
     from agents.registry import AGENTS, run_agent
 
     if agent not in AGENTS:
@@ -90,6 +91,11 @@ def search(
         best = f"best {core.signal} {r.best_signal_acc:.2f} | {core.benchmark.report_metric} {r.best_test_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
+    if agent not in SEARCHERS:
+        import torch
+
+        # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
+        torch.set_num_threads(1)
     recorder = SearchRecorder(env, on_query=advance)
     start = time.perf_counter()
     interrupted = False
