@@ -47,8 +47,19 @@ def default_workers() -> int:
 
 
 def run_local(cells: Sequence[Cell], cache: str | None, workers: int) -> Iterator[Outcome]:
-    """Run ``cells`` in a pool of ``workers`` fresh (spawned) processes; yields each as it finishes."""
+    """Run ``cells`` in a pool of ``workers`` fresh (spawned) processes; yields each as it finishes.
+
+    With one worker the cells run one after the other in this process: no start-up cost, and a
+    debugger or profiler sees the agent's code.
+    """
     if not cells:
+        return
+    if workers == 1:
+        for cell in cells:
+            try:
+                yield cell, execute_cell(cell, cache)
+            except Exception as err:
+                yield cell, err
         return
     # spawn, not fork: the driver may have imported torch, whose thread pools do not survive a fork.
     with ProcessPoolExecutor(max_workers=min(workers, len(cells)), mp_context=get_context("spawn")) as pool:

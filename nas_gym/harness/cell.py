@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gymnasium as gym
+
 from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
 
 RUN_FILES = ("queries.csv", "summary.json", "best_so_far.png")
@@ -30,6 +32,7 @@ def run_cell(
     hyperparams: dict[str, Any] | None = None,
     cache: str | Path | None = None,
     on_query: Callable[[QueryRecord], None] | None = None,
+    search: Callable[[gym.Env, int], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Run agent ``agent`` on ``env_id`` for ``budget`` queries and write the run to ``out``.
 
@@ -40,8 +43,6 @@ def run_cell(
 
     Returns the summary (as written to ``summary.json``, minus the keys added from the records).
     """
-    import gymnasium as gym
-
     import nas_gym  # noqa: F401 (registers the env ids)
     from agents.registry import run_agent
 
@@ -62,7 +63,10 @@ def run_cell(
     start = time.perf_counter()
     interrupted = False
     try:
-        summary["hyperparams"] = run_agent(agent, recorder, env_id, int(seed), dict(hyperparams or {}))
+        if search is None:
+            summary["hyperparams"] = run_agent(agent, recorder, env_id, int(seed), dict(hyperparams or {}))
+        else:
+            summary["hyperparams"] = search(recorder, int(seed))
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -107,6 +107,7 @@ class Study:
     envs: tuple[EnvSpec, ...]
     protocols: tuple[ProtocolSpec, ...]
     source: str = ""  # the YAML text, saved beside the results
+    filename: str = "<study>"  # where it was read from, for error messages
 
     @property
     def max_budget(self) -> int:
@@ -146,7 +147,8 @@ class _Located:
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 1
-            raise StudyError(self._format(line, f"not valid YAML: {err}")) from None
+            detail = "; ".join(filter(None, (getattr(err, "context", None), getattr(err, "problem", None)))) or str(err)
+            raise StudyError(self._format(line, f"not valid YAML: {detail}")) from None
         if node is not None:
             self._index(node, ())
 
@@ -334,7 +336,7 @@ def parse_study(text: str, filename: str = "<study>") -> Study:
         protocols.append(ProtocolSpec(pname, dict(kwargs)))
 
     description = top.get("description", "")
-    return Study(name, str(description), seeds, budgets, tuple(agents), tuple(envs), tuple(protocols), text)
+    return Study(name, str(description), seeds, budgets, tuple(agents), tuple(envs), tuple(protocols), text, filename)
 
 
 def load_study(path: str | Path) -> Study:
@@ -350,7 +352,7 @@ def check_envs(study: Study, cache: str | None = None) -> None:
     stop the study before any cell runs. Errors name the offending line of the study file."""
     import gymnasium as gym
 
-    doc = _Located(study.source, f"study {study.name!r}") if study.source else None
+    doc = _Located(study.source, study.filename) if study.source else None
     for p_index, protocol in enumerate(study.protocols):
         for e_index, env in enumerate(study.envs):
             kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": study.max_budget}
@@ -360,7 +362,7 @@ def check_envs(study: Study, cache: str | None = None) -> None:
                 message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"
                 if doc is None:
                     raise StudyError(message) from None
-                where = ("protocols", p_index) if protocol.env_kwargs else ("envs", e_index)
+                where = ("protocols", p_index, "env_kwargs") if protocol.env_kwargs else ("envs", e_index)
                 raise doc.error(where, message) from None
 
 

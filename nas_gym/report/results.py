@@ -50,7 +50,7 @@ TIDY_COLUMNS = (
 class CellRun:
     """One finished cell: its spec, summary and per-query arrays."""
 
-    cell: Cell
+    cell: Cell | None  # None for runs outside a study (transfer)
     summary: dict
     step: np.ndarray
     unique: np.ndarray
@@ -73,21 +73,28 @@ class CellRun:
         value = self.summary.get("report_optimum")
         return np.nan if value is None else float(value)
 
+    @property
+    def counts(self) -> np.ndarray:
+        """Queries spent after each record, counted as the budget kind says."""
+        return self.unique if self.budget_kind == "unique" else self.step
+
     def index_at(self, budget: int) -> int:
-        """Index of the record that closes ``budget`` queries (counted as the budget kind says)."""
-        counts = self.unique if self.budget_kind == "unique" else self.step
-        return int(np.searchsorted(counts, budget, side="right")) - 1
+        """Index of the record that closes ``budget`` queries, or -1 if the run never spent them
+        (e.g. a ``unique`` budget whose ``max_steps`` cap stopped a repeating agent first)."""
+        if len(self.counts) == 0 or self.counts[-1] < budget:
+            return -1
+        return int(np.searchsorted(self.counts, budget, side="right")) - 1
 
     def curve(self, length: int) -> np.ndarray:
-        """Best-by-signal report accuracy after 1..``length`` queries of the budget kind."""
-        counts = self.unique if self.budget_kind == "unique" else self.step
-        idx = np.searchsorted(counts, np.arange(1, length + 1), side="right") - 1
+        """Best-by-signal report accuracy after 1..``length`` queries; NaN where the run had not got."""
+        budgets = np.arange(1, length + 1)
+        idx = np.searchsorted(self.counts, budgets, side="right") - 1
         out = self.best_report[np.clip(idx, 0, None)].astype(float)
-        out[idx < 0] = np.nan
+        out[(idx < 0) | (budgets > self.counts[-1])] = np.nan
         return out
 
 
-def read_cell(folder: Path, cell: Cell) -> CellRun:
+def read_cell(folder: Path, cell: Cell | None) -> CellRun:
     summary = json.loads((folder / "summary.json").read_text())
     with open(folder / "queries.csv", newline="") as f:
         rows = list(csv.DictReader(f))

@@ -1,0 +1,62 @@
+"""The bundled smoke study gives identical results on the local process pool and on Ray."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from nas_gym.harness import ResultStore, load_study, run_study
+from nas_gym.harness.study import bundled_studies
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'nas-gym[ray]')")
+
+# Keys of summary.json that measure the machine, not the search.
+TIMING = ("total_wall_time_s", "wall_time_s")
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    """One local Ray for the module (its start-up is the slow part)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def _search_result(folder) -> tuple[list[dict], dict]:
+    with open(folder / "queries.csv") as f:
+        rows = [{k: v for k, v in row.items() if k != "wall_s"} for row in csv.DictReader(f)]
+    summary = json.loads((folder / "summary.json").read_text())
+    return rows, {k: v for k, v in summary.items() if k not in TIMING}
+
+
+def test_smoke_study_is_identical_on_local_and_ray(tmp_path, nb201_cache, ray_session):
+    study = load_study(bundled_studies()["smoke"])
+    local = run_study(study, tmp_path / "local", backend="local", workers=2, cache=str(nb201_cache))
+    remote = run_study(study, tmp_path / "ray", backend="ray", cache=str(nb201_cache))
+    cells = list(study.cells())
+    assert len(local.completed) == len(remote.completed) == len(cells)
+    assert not local.failed and not remote.failed
+    stores = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "ray")
+    for cell in cells:
+        rows_local, summary_local = _search_result(stores[0].cell_dir(cell))
+        rows_ray, summary_ray = _search_result(stores[1].cell_dir(cell))
+        assert len(rows_local) == cell.budget
+        assert rows_local == rows_ray, cell.relpath
+        assert summary_local == summary_ray, cell.relpath
+    # The learned agents really learned something different per seed (the comparison is not vacuous).
+    l2nas = [c for c in cells if c.agent == "l2nas-paper" and c.env_id == "NB201-cifar10-v0"]
+    assert _search_result(stores[0].cell_dir(l2nas[0]))[0] != _search_result(stores[0].cell_dir(l2nas[1]))[0]
+
+
+def test_a_failing_ray_task_is_reported_not_committed(tmp_path, nb201_cache, ray_session):
+    from nas_gym.harness import parse_study
+
+    study = parse_study(
+        "name: f\nseeds: 1\nbudgets: [5]\nagents:\n  - agent: rea\n"
+        "    hyperparams: {population_size: 2, sample_size: 3}\nenvs:\n  - id: NB201-cifar10-v0\n"
+    )
+    run = run_study(study, tmp_path / "out", backend="ray", cache=str(nb201_cache))
+    assert len(run.failed) == 1 and "sample_size <= population_size" in run.failed[0][1]
+    assert ResultStore(tmp_path / "out").check(next(study.cells())) == "not run"

@@ -1,0 +1,116 @@
+"""Study files: the bundled studies parse; bad ones are refused before anything runs, with the offending line."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from nas_gym.cli import app
+from nas_gym.harness import StudyError, check_envs, load_study, parse_study
+from nas_gym.harness.study import bundled_studies
+
+GOOD = """\
+name: t
+seeds: 2
+budgets: [50, 10]
+agents:
+  - agent: rs
+  - agent: rea
+    hyperparams: {population_size: 20}
+envs:
+  - id: NB201-cifar10-v0
+protocols:
+  - name: val12
+    env_kwargs: {signal: val12}
+"""
+
+
+def test_bundled_studies_parse_with_the_documented_sizes():
+    studies = {name: load_study(path) for name, path in bundled_studies().items()}
+    assert set(studies) >= {"smoke", "nb201-paper", "nb201-reduced"}
+    paper = studies["nb201-paper"]
+    assert paper.budgets == (100, 500, 1000) and paper.seeds == tuple(range(10))
+    assert {a.agent for a in paper.agents} >= {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "ppo", "sac"}
+    assert {p.env_kwargs["signal"] for p in paper.protocols} == {"test200", "val12"}
+    assert len(list(paper.cells())) == 9 * 3 * 2 * 10
+    assert len(list(studies["smoke"].cells())) == 4 * 2 * 1 * 2
+
+
+def test_cells_cross_every_axis_and_run_the_largest_budget():
+    study = parse_study(GOOD)
+    cells = list(study.cells())
+    assert study.budgets == (10, 50)
+    assert len(cells) == 2 * 2
+    assert {c.budget for c in cells} == {50}
+    assert cells[0].env_kwargs == {"signal": "val12", "max_queries": 50}
+    rea = next(c for c in cells if c.agent == "rea")
+    assert rea.hyperparams == {"population_size": 20}
+    assert str(rea.relpath) == "val12/NB201-cifar10-v0/rea/seed-0"
+    # The key identifies the spec: any change of the spec changes it.
+    assert len({c.key for c in cells}) == len(cells)
+    assert parse_study(GOOD.replace("population_size: 20", "population_size: 30")).agents[1] != study.agents[1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("  - agent: rea\n", "  - agent: nope\n", 6, "unknown agent 'nope'"),
+        ("  - id: NB201-cifar10-v0", "  - id: NB201-nope-v0", 9, "unknown env 'NB201-nope-v0'"),
+        ("{signal: val12}", "{signal: val12, sigma: 3}", 12, "unknown env kwarg 'sigma'"),
+        ("{signal: val12}", "{max_queries: 5}", 12, "set by `budgets`"),
+        ("{population_size: 20}", "{popsize: 20}", 7, "agent 'rea' has no hyperparameter 'popsize'"),
+        ("budgets: [50, 10]", "budgets: [50, 0]", 3, "budgets entries must be integers >= 1"),
+        ("seeds: 2", "seeds: [1, 1]", 2, "seeds has duplicates"),
+        ("seeds: 2", "seeds: 2\ncolour: red", 3, "unknown study key 'colour'"),
+        ("  - agent: rea\n", "  - agent: rs\n", 6, "two agents are labelled 'rs'"),
+        ("budgets: [50, 10]", "budgets: @50", 3, "not valid YAML"),
+    ],
+)
+def test_bad_study_names_the_offending_line(old, new, line, message):
+    text = GOOD.replace(old, new)
+    assert text != GOOD
+    with pytest.raises(StudyError) as err:
+        parse_study(text, "bad.yaml")
+    first = str(err.value).splitlines()[0]
+    assert first.startswith(f"bad.yaml:{line}:") and message in first, str(err.value)
+    # The offending line itself is printed under the message.
+    assert str(err.value).splitlines()[1].split("| ", 1)[1] == text.splitlines()[line - 1]
+
+
+def test_bad_kwarg_value_is_refused_by_the_env_check(nb201_cache):
+    study = parse_study(GOOD.replace("{signal: val12}", "{signal: train}"), "bad.yaml")
+    with pytest.raises(StudyError, match=r"bad.yaml:12: cannot make NB201-cifar10-v0.*signal='train'"):
+        check_envs(study, str(nb201_cache))
+    check_envs(parse_study(GOOD), str(nb201_cache))  # the good one makes
+
+
+def test_cli_refuses_a_bad_study_before_running_anything(tmp_path, nb201_cache):
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.replace("  - agent: rea\n", "  - agent: reaa\n"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["bench", str(path), "--out", str(out), "--cache", str(nb201_cache)])
+    assert result.exit_code == 2
+    assert f"{path}:6: unknown agent 'reaa'" in result.output
+    assert not out.exists()
+
+
+@given(seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=6, unique=True))
+def test_seed_lists_round_trip(seeds):
+    study = parse_study(GOOD.replace("seeds: 2", f"seeds: {seeds}"))
+    assert study.seeds == tuple(seeds)
+    assert sorted({c.seed for c in study.cells()}) == sorted(seeds)
+
+
+def test_a_missing_study_file_lists_the_bundled_ones(tmp_path):
+    with pytest.raises(StudyError, match=r"bundled studies: .*smoke"):
+        load_study(tmp_path / "nope.yaml")
+
+
+def test_protocol_and_env_may_not_set_the_same_kwarg():
+    text = GOOD.replace("  - id: NB201-cifar10-v0", "  - id: NB201-cifar10-v0\n    kwargs: {signal: test200}")
+    with pytest.raises(StudyError, match=r":13: protocol 'val12' and env NB201-cifar10-v0 .* both set \['signal'\]"):
+        parse_study(textwrap.dedent(text))
