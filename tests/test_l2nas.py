@@ -126,6 +126,8 @@ def test_sb3_contract_logger_callback_save_load(nb201_cache, tmp_path):
     obs = np.random.default_rng(0).dirichlet(np.ones(5), size=6).reshape(-1).astype(np.float32)
     assert np.array_equal(model.predict(obs, deterministic=True)[0], loaded.predict(obs, deterministic=True)[0])
     assert loaded.quantile == 0.9 and loaded.policy.actor_optimizer.param_groups[0]["lr"] == 1e-8
+    envless = L2NAS.load(tmp_path / "l2nas.zip")  # predict-only use needs no env
+    assert np.array_equal(model.predict(obs, deterministic=True)[0], envless.predict(obs, deterministic=True)[0])
 
 
 def test_l2nas_sees_only_reward_and_state(nb201_cache):

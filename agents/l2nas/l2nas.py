@@ -117,9 +117,11 @@ class L2NAS(OffPolicyAlgorithm):
             sde_support=False,
             supported_action_spaces=(spaces.Box,),
         )
-        space = self.env.get_attr("unwrapped")[0].core.space if self.env is not None else None
-        if space is None:
-            raise ValueError("L2NAS needs a nas-gym env to resolve its preset; pass env=")
+        if self.env is None:
+            if _init_setup_model:
+                raise ValueError("L2NAS needs a nas-gym env to resolve its preset; pass env=")
+            return  # ``L2NAS.load`` without an env: every setting comes from the saved model
+        space = self.env.get_attr("unwrapped")[0].core.space
         cfg = resolve_preset(preset, space.name)
         overrides = {
             "quantile": quantile,
