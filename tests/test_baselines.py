@@ -56,6 +56,14 @@ def test_mutate_changes_exactly_one_op():
         assert np.count_nonzero(child != codes) == 1
 
 
+def test_mutate_skips_positions_with_one_option():
+    nvec = np.array([1, 3, 1, 2])
+    rng = np.random.default_rng(0)
+    codes = np.zeros(4, dtype=np.int64)
+    changed = {int(np.flatnonzero(mutate(codes, nvec, rng) != codes)[0]) for _ in range(100)}
+    assert changed == {1, 3}
+
+
 def test_neighbours_are_the_24_one_op_changes():
     codes = np.array([0, 1, 2, 3, 4, 0], dtype=np.uint8)
     nbrs = neighbours(codes, NVEC)

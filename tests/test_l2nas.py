@@ -74,7 +74,7 @@ def test_presets_for_other_spaces_and_bad_names():
     darts = resolve_preset("paper", "darts")
     assert (darts["quantile"], darts["batch_size"], darts["noise"], darts["c_max"]) == (0.95, 64, 5e-5, 1)
     assert (darts["warmup_steps"], darts["buffer_size"], darts["env"]["top_k"]) == (3000, 5000, 500)
-    assert resolve_preset("paper", "ofa-mbv3")["noise"] == 1e-4
+    assert resolve_preset("paper", "ofa-mbv3-w1.2")["noise"] == 1e-4
     assert resolve_preset("paper-transfer", "darts")["env"]["top_k"] == 100
     with pytest.raises(ValueError, match="no settings"):
         resolve_preset("paper", "nb101")

@@ -41,9 +41,13 @@ def code_choices(space: SearchSpace) -> np.ndarray:
 
 
 def mutate(codes: np.ndarray, nvec: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Change one position of ``codes`` to a different op (the NB201 paper's REA mutation)."""
+    """Change one position of ``codes`` to a different op (the NB201 paper's REA mutation).
+
+    Positions with a single option (e.g. the first input of a DARTS node) are never picked.
+    """
     child = codes.copy()
-    pos = int(rng.integers(len(codes)))
+    mutable = np.flatnonzero(nvec > 1)
+    pos = int(mutable[rng.integers(len(mutable))])
     child[pos] = (int(codes[pos]) + 1 + int(rng.integers(nvec[pos] - 1))) % nvec[pos]
     return child
 
