@@ -82,6 +82,11 @@ def test_presets_for_other_spaces_and_bad_names():
         resolve_preset("best", "nb201")
 
 
+def test_non_search_env_is_refused():
+    with pytest.raises(ValueError, match="nas-gym search envs"):
+        L2NAS("MlpPolicy", gym.make("Pendulum-v1"))
+
+
 def test_env_mismatch_warns(nb201_cache):
     with pytest.warns(UserWarning, match="top_k=64"):
         L2NAS("MlpPolicy", _env(nb201_cache, top_k=8), preset="paper")

@@ -121,7 +121,10 @@ class L2NAS(OffPolicyAlgorithm):
             if _init_setup_model:
                 raise ValueError("L2NAS needs a nas-gym env to resolve its preset; pass env=")
             return  # ``L2NAS.load`` without an env: every setting comes from the saved model
-        space = self.env.get_attr("unwrapped")[0].core.space
+        core = getattr(self.env.get_attr("unwrapped")[0], "core", None)
+        if core is None:
+            raise ValueError("L2NAS runs on nas-gym search envs (ArchSearchEnv); this env has no search core")
+        space = core.space
         cfg = resolve_preset(preset, space.name)
         overrides = {
             "quantile": quantile,
