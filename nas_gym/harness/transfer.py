@@ -217,7 +217,7 @@ def write_transfer_report(config: TransferConfig, out: Path) -> list[Path]:
     )
     fig.tight_layout()
     written = [out / "transfer.png", out / "transfer.pdf"]
-    fig.savefig(written[0], dpi=110)
+    fig.savefig(written[0], dpi=80)
     fig.savefig(written[1])
     plt.close(fig)
     caption = (

@@ -41,7 +41,7 @@ def _grouped(runs: list[CellRun]) -> dict[str, dict[str, list[CellRun]]]:
 
 def _save(fig, folder: Path, stem: str) -> list[Path]:
     paths = [folder / f"{stem}.png", folder / f"{stem}.pdf"]
-    fig.savefig(paths[0], dpi=110)
+    fig.savefig(paths[0], dpi=80)
     fig.savefig(paths[1])
     _plt().close(fig)
     return paths
