@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -12,14 +13,24 @@ from nas_gym.harness.study import bundled_studies
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'nas-gym[ray]')")
 
+NICENESS = "RAY_worker_niceness"  # Ray's override of its config value worker_niceness (case-sensitive)
 # Keys of summary.json that measure the machine, not the search.
 TIMING = ("total_wall_time_s", "wall_time_s")
 
 
 @pytest.fixture(scope="module")
 def ray_session():
-    """One local Ray for the module (its start-up is the slow part)."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    """One local Ray for the module. Its workers run at Ray's default niceness 15, which starves
+    them on a busy CI machine (10x slower cells measured); the test runs them at 0 like the pool."""
+    saved = os.environ.get(NICENESS)
+    os.environ[NICENESS] = "0"
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    finally:
+        if saved is None:
+            del os.environ[NICENESS]
+        else:
+            os.environ[NICENESS] = saved
     yield
     ray.shutdown()
 
