@@ -73,6 +73,7 @@ def transfer(
     steps: int = typer.Option(1000, "--steps", help="steps of each fine-tune / from-scratch search on a target"),
     seeds: int = typer.Option(10, "--seeds", help="fine-tune and scratch seeds per target"),
     signal: str = typer.Option("test200", "--signal", help="search signal (the paper: test200; honest: val12)"),
+    warmup: int = typer.Option(500, "--warmup", help="uniform random steps before the policy acts (the paper's W)"),
     out: Path = typer.Option(..., "--out", help="folder for the pretrained model, the runs, transfer.md and plots"),
     workers: int | None = typer.Option(None, "--workers", help="parallel runs (default: the CPU cores)"),
     cache: Path | None = typer.Option(None, "--cache", help="data cache folder"),
@@ -80,8 +81,8 @@ def transfer(
     """Pretrain L2NAS on SOURCE with the transfer reward (Eq. 7), fine-tune it on each TARGET, compare with scratch."""
     from nas_gym.harness.transfer import TransferConfig, run_transfer
 
-    config = TransferConfig(source, tuple(targets), preset, pretrain_steps, steps, seeds, signal)
     try:
+        config = TransferConfig(source, tuple(targets), preset, pretrain_steps, steps, seeds, signal, warmup)
         files = run_transfer(config, out, workers, str(cache) if cache else None, console)
     except ValueError as err:
         console.print(f"[red]{err}[/red]", soft_wrap=True)

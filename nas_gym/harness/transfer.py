@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import json
+import warnings
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -28,7 +30,7 @@ from nas_gym.harness.cell import run_cell
 from nas_gym.report.results import CellRun, read_cell
 from nas_gym.report.stats import CI, mean_band
 
-TOP_K, WARMUP, ARMS = 100, 500, ("transfer", "scratch")
+TOP_K, ARMS = 100, ("transfer", "scratch")
 # Steps after the warm-up at which the arms are compared (besides the last step): the policy
 # only acts after the warm-up, and both arms find the optimum by the end on easy targets.
 CHECKPOINT_OFFSETS = (10, 50, 100, 250)
@@ -43,12 +45,13 @@ class TransferConfig:
     steps: int = 1000
     seeds: int = 10
     signal: str = "test200"
+    warmup: int = 500  # W of the paper's fine-tune: uniform random steps before the policy acts
 
     def __post_init__(self):
         if self.preset not in ("paper", "improved"):
             raise ValueError(f"preset must be 'paper' or 'improved', got {self.preset!r}")
-        if self.steps <= WARMUP:
-            raise ValueError(f"--steps must exceed the {WARMUP}-step random warm-up, got {self.steps}")
+        if not 0 <= self.warmup < self.steps:
+            raise ValueError(f"--steps ({self.steps}) must exceed the random warm-up --warmup ({self.warmup})")
         if self.seeds < 2:
             raise ValueError(f"--seeds must be >= 2 to compare arms, got {self.seeds}")
         if self.source in self.targets:
@@ -73,9 +76,18 @@ def env_kwargs(signal: str, acc_env: float) -> dict[str, Any]:
     return {"signal": signal, "reward": "transfer", "acc_env": acc_env, "top_k": TOP_K, "budget": "steps"}
 
 
-def _settings(preset: str) -> dict[str, Any]:
+def _settings(config: TransferConfig) -> dict[str, Any]:
     """L2NAS overrides of the transfer runs: the random warm-up replaces epsilon-greedy."""
-    return {"preset": preset, "warmup_steps": WARMUP, "epsilon": None}
+    return {"preset": config.preset, "warmup_steps": config.warmup, "epsilon": None}
+
+
+@contextmanager
+def _transfer_env_expected():
+    """Silence L2NAS's "preset expects top_k=64 / reward=exp100" warning: the transfer protocol
+    deliberately uses K=100 and the Eq. 7 reward."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"L2NAS preset .* expects the env kwarg (top_k|reward|acc_env)=")
+        yield
 
 
 def _learn(model, env, steps: int) -> None:
@@ -89,10 +101,11 @@ def pretrain(config: TransferConfig, out: Path, cache: str | None) -> Path:
     from agents.l2nas import L2NAS
 
     model_path = out / "pretrained.zip"
-    settings = _settings(config.preset)
+    settings = _settings(config)
 
     def search(env, seed: int) -> dict[str, Any]:
-        model = L2NAS("MlpPolicy", env, seed=seed, **settings)
+        with _transfer_env_expected():
+            model = L2NAS("MlpPolicy", env, seed=seed, **settings)
         _learn(model, env, config.pretrain_steps)
         model.save(model_path)
         return {**model.hyperparameters(), "role": "pretrain"}
@@ -110,15 +123,17 @@ def run_arm(arm: str, target: str, seed: int, config: TransferConfig, model_path
     init_worker()
     from agents.l2nas import L2NAS
 
-    settings = _settings(config.preset)
+    settings = _settings(config)
 
     def search(env, seed: int) -> dict[str, Any]:
         if arm == "transfer":
             overrides = {k: v for k, v in settings.items() if k != "preset"}
-            model = L2NAS.load(model_path, env=env, seed=seed, **overrides)
+            with _transfer_env_expected():
+                model = L2NAS.load(model_path, env=env, seed=seed, **overrides)
             model.set_random_seed(seed)
         else:
-            model = L2NAS("MlpPolicy", env, seed=seed, **settings)
+            with _transfer_env_expected():
+                model = L2NAS("MlpPolicy", env, seed=seed, **settings)
         _learn(model, env, config.steps)
         return {**settings, "arm": arm, "pretrained": model_path if arm == "transfer" else None}
 
@@ -164,7 +179,10 @@ def run_transfer(
         if not _finished(out / target / arm / f"seed-{seed}")
     ]
     console.print(f"{len(jobs)} fine-tune/scratch runs to do")
-    if jobs:
+    if jobs and (workers or default_workers()) == 1:
+        for job in jobs:
+            run_arm(*job)
+    elif jobs:
         ctx = get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(workers or default_workers(), len(jobs)), mp_context=ctx) as pool:
             for future in [pool.submit(run_arm, *job) for job in jobs]:
@@ -186,7 +204,8 @@ def write_transfer_report(config: TransferConfig, out: Path) -> list[Path]:
     rows, verdicts = [], []
     fig, axes = plt.subplots(1, len(config.targets), figsize=(4.8 * len(config.targets), 3.8), squeeze=False)
     x = np.arange(1, config.steps + 1)
-    checkpoints = [WARMUP + d for d in CHECKPOINT_OFFSETS if WARMUP + d < config.steps] + [config.steps]
+    checkpoints = [config.warmup + d for d in CHECKPOINT_OFFSETS if config.warmup + d < config.steps]
+    checkpoints.append(config.steps)
     for ax, target in zip(axes[0], config.targets, strict=True):
         curves = {}
         for color, arm in zip(("C0", "C1"), ARMS, strict=True):
@@ -197,9 +216,9 @@ def write_transfer_report(config: TransferConfig, out: Path) -> list[Path]:
             ax.fill_between(x, low, high, color=color, alpha=0.2, lw=0)
             optimum = runs[0].optimum
         ax.axhline(optimum, color="k", ls=":", lw=0.8, label="optimum")
-        ax.axvline(WARMUP, color="grey", ls="--", lw=0.8, label=f"end of {WARMUP}-step random warm-up")
+        ax.axvline(config.warmup, color="grey", ls="--", lw=0.8, label=f"end of {config.warmup}-step random warm-up")
         ax.set(title=target, xlabel="queries (env steps)", ylabel="test200 of best-by-signal (%)")
-        ax.set_ylim(min(np.nanmean(c[:, WARMUP - 1]) for c in curves.values()) - 1.0, optimum + 0.3)
+        ax.set_ylim(min(np.nanmean(c[:, max(config.warmup - 1, 0)]) for c in curves.values()) - 1.0, optimum + 0.3)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
         for step in checkpoints:
@@ -231,7 +250,7 @@ def write_transfer_report(config: TransferConfig, out: Path) -> list[Path]:
     plt.close(fig)
     caption = (
         f"*L2NAS preset `{config.preset}` pretrained on {config.source} for {config.pretrain_steps} steps (seed 0) "
-        f"with the Eq. 7 reward, then fine-tuned on each target (K={TOP_K}, W={WARMUP} random warm-up steps, "
+        f"with the Eq. 7 reward, then fine-tuned on each target (K={TOP_K}, W={config.warmup} random warm-up steps, "
         f"{config.steps} steps, target's own acc_env) vs the same search from scratch. Search signal "
         f"`{config.signal}`{' (a test-set metric, the paper protocol)' if config.signal.startswith('test') else ''}; "
         f"reported metric `test200` of the best-by-signal architecture; budget kind "
