@@ -11,7 +11,7 @@ console = Console()
 
 
 def bench(
-    study: str = typer.Argument(..., help="study YAML file, or the name of a bundled study (smoke, nb201-paper)"),
+    study: str = typer.Argument(..., help="study YAML file, or a bundled study: smoke, nb201-reduced, nb201-paper"),
     out: Path = typer.Option(..., "--out", help="results folder (one sub-folder per cell)"),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray"),
     workers: int | None = typer.Option(None, "--workers", help="parallel cells (default: the CPU cores)"),
@@ -21,9 +21,21 @@ def bench(
 ) -> None:
     """Run every (agent, env, protocol, seed) cell of STUDY into OUT; resumable with --resume."""
     from nas_gym.harness import StudyError, check_envs, load_study, run_study
+    from nas_gym.harness.backends import BACKENDS
     from nas_gym.harness.runner import StudyOutputExists
     from nas_gym.harness.study import resolve_study_path
 
+    if backend not in BACKENDS:
+        raise typer.BadParameter(
+            f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", param_hint="--backend"
+        )
+    if backend == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise typer.BadParameter(
+                "the ray backend needs Ray: pip install 'nas-gym[ray]'", param_hint="--backend"
+            ) from None
     try:
         spec = load_study(resolve_study_path(study))
         check_envs(spec, str(cache) if cache else None)

@@ -94,6 +94,7 @@ def protocol_plots(runs: list[CellRun], folder: Path, stem: str, subtitle: str, 
             ax.fill_between(x, low, high, color=colors[agent], alpha=0.2, lw=0)
         ax.set(title=ds, xlabel=xlabel, ylabel="regret (accuracy points)", xscale="log")
         ax.set_yscale("symlog", linthresh=0.01)
+        ax.set_ylim(bottom=0.0)  # regret is never negative; keep symlog's empty lower half off the plot
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     fig.tight_layout()
