@@ -71,7 +71,8 @@ PAPER_TRANSFER = {
 
 # Our changes; each is one switchable key (docs/agents.md has the ablation).
 IMPROVEMENTS: dict[str, Any] = {
-    "actor_lr": 1e-3,  # a real actor learning rate (the printed 1e-8 freezes the actor)
+    # actor_lr stays at the printed 1e-8: a learning actor (1e-3) saturates its sigmoid and made the
+    # search worse in the ablation (docs/agents.md), so the proposals come from the critic's screening.
     "critic_lr": 1e-3,  # the critic must fit rewards of ~10..76 within a few thousand updates
     "critic_input": "onehot",  # Q sees the architecture the reward belongs to, not the raw alpha
     "avoid_repeats": True,  # re-draw exploration until the architecture is new to the search
