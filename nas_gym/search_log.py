@@ -69,9 +69,10 @@ class SearchRecorder(gym.Wrapper):
                 unique=int(info["unique_queries"]),
                 arch=info["arch"],
                 signal_acc=float(info["signal_acc"]),
-                test_acc=float(info["test_acc"]),
+                # envs that measure no report metric (trained, without report_test) omit these keys
+                test_acc=float(info.get("test_acc", np.nan)),
                 best_signal_acc=float(info["best_signal_acc"]),
-                best_test_acc=float(info["best_test_acc"]),
+                best_test_acc=float(info.get("best_test_acc", np.nan)),
                 best_arch=info["best_arch"],
                 wall_s=time.perf_counter() - (self._t0 or time.perf_counter()),
             )

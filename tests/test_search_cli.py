@@ -100,3 +100,18 @@ def test_learning_agents_run_through_the_cli(tmp_path, nb201_cache, agent, env_i
     assert summary["hyperparams"]["preset" if agent == "l2nas" else "n_steps"] == (
         "improved" if agent == "l2nas" else 64
     )
+
+
+def test_trained_env_without_a_report_metric(tmp_path, real_data):
+    """The trained env measures no test accuracy by default: the run says so instead of failing."""
+    cache = real_data.require("cifar10")
+    out = tmp_path / "run"
+    tiny = ["epochs=1", "channels=4", "cells_per_stage=1", "train_subset=128", "eval_subset=128", "device=cpu"]
+    args = ["search", "--agent", "rs", "--env", "NB201-cifar10-trained-v0", "--budget", "2", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--cache", str(cache), "--env-kwargs", *tiny])
+    assert result.exit_code == 0, result.output
+    assert "test_acc=not measured" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best_test_acc"] is None and summary["report_optimum"] is None
+    assert "no test accuracy is measured" in summary["protocol"]["note"]
+    assert len(_rows(out)) == 2

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
+from nas_gym.search_log import QueryRecord
 
 console = Console()
 
@@ -51,7 +49,8 @@ def search(
 
     import nas_gym
     from agents.baselines import SEARCHERS
-    from agents.registry import AGENTS, run_agent
+    from agents.registry import AGENTS
+    from nas_gym.harness.cell import run_cell
 
     if agent not in AGENTS:
         raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
@@ -59,24 +58,8 @@ def search(
         raise typer.BadParameter(
             f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}", param_hint="--env"
         )
-    kwargs = {**parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs"), "max_queries": budget}
-    make_kwargs = {**kwargs, **({"cache": str(cache)} if cache is not None else {})}
-    try:
-        env = gym.make(env_id, **make_kwargs)
-    except (ValueError, OSError) as err:
-        console.print(f"[red]cannot make {env_id}: {err}[/red]")
-        raise typer.Exit(2) from None
-    core = env.unwrapped.core
-    by_unique = core.config.budget == "unique"
-    summary: dict[str, Any] = {
-        "agent": agent,
-        "env": env_id,
-        "env_kwargs": kwargs,
-        "protocol": core.protocol,
-        "report_optimum": None if math.isnan(core.report_optimum) else core.report_optimum,
-        "seed": seed,
-        "versions": versions(),
-    }
+    kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
         TextColumn("[bold]{task.fields[agent]}[/]"),
         BarColumn(),
@@ -88,7 +71,7 @@ def search(
     task = progress.add_task("search", total=budget, agent=agent, best="")
 
     def advance(r: QueryRecord) -> None:
-        best = f"best {core.signal} {r.best_signal_acc:.2f} | {core.benchmark.report_metric} {r.best_test_acc:.2f}"
+        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_test_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
     if agent not in SEARCHERS:
@@ -96,29 +79,33 @@ def search(
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
-    recorder = SearchRecorder(env, on_query=advance)
-    start = time.perf_counter()
-    interrupted = False
-    with progress:
-        try:
-            summary["hyperparams"] = run_agent(
-                agent, recorder, env_id, seed, parse_kwargs(hyperparams, "--hyperparams")
+    try:
+        with progress:
+            summary = run_cell(
+                agent,
+                env_id,
+                budget,
+                seed,
+                out,
+                env_kwargs=kwargs,
+                hyperparams=parse_kwargs(hyperparams, "--hyperparams"),
+                cache=cache,
+                on_query=advance,
             )
-        except KeyboardInterrupt:
-            interrupted = True
-    summary["interrupted"] = interrupted
-    summary["total_wall_time_s"] = time.perf_counter() - start
-    write_run(out, recorder.records, summary)
-    env.close()
+    except (ValueError, OSError) as err:
+        console.print(f"[red]cannot run {agent} on {env_id}: {err}[/red]")
+        raise typer.Exit(2) from None
     result = json.loads((out / "summary.json").read_text())
-    note = " [yellow](interrupted: partial run saved)[/yellow]" if interrupted else ""
+    signal, report = summary["protocol"]["signal"], summary["protocol"]["report"]
+    note = " [yellow](interrupted: partial run saved)[/yellow]" if summary["interrupted"] else ""
     if result["best_arch"] is not None:
+        reported = "not measured" if result["best_test_acc"] is None else f"{result['best_test_acc']:.2f}"
         console.print(
-            f"best by {core.signal}: {result['best_arch']}\n{core.signal}={result['best_signal_acc']:.2f} "
-            f"{core.benchmark.report_metric}={result['best_test_acc']:.2f} after {result['steps']} queries "
+            f"best by {signal}: {result['best_arch']}\n{signal}={result['best_signal_acc']:.2f} "
+            f"{report}={reported} after {result['steps']} queries "
             f"({result['unique_queries']} unique){note}",
             soft_wrap=True,
         )
     console.print(f"wrote {out}/queries.csv, summary.json, best_so_far.png", soft_wrap=True)
-    if interrupted:
+    if summary["interrupted"]:
         raise typer.Exit(130)

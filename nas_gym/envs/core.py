@@ -106,8 +106,8 @@ class SearchCore:
         self.latency_metric = f"latency/{cfg.latency_device}" if cfg.latency_device else None
         wanted = [self.signal, benchmark.report_metric] + ([self.latency_metric] if self.latency_metric else [])
         self.metrics = tuple(dict.fromkeys(wanted))
-        optimum = benchmark.optimum(benchmark.report_metric)
-        self.report_optimum = np.nan if optimum is None else optimum
+        self.report_optimum: float | None = benchmark.optimum(benchmark.report_metric)
+        """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
         dim = self.space.alpha_dim
         if cfg.action_type == "discrete":
@@ -210,7 +210,7 @@ class SearchCore:
             "unique_queries": t.unique.copy(),
             "is_new": is_new,
         }
-        if not np.isnan(self.report_optimum):
+        if self.report_optimum is not None:
             info["regret"] = self.report_optimum - t.best_report
         if latency is not None:
             info["latency_ms"] = latency

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import tempfile
@@ -55,7 +54,7 @@ def run_cell(
         "env": env_id,
         "env_kwargs": kwargs,
         "protocol": core.protocol,
-        "report_optimum": None if math.isnan(core.report_optimum) else core.report_optimum,
+        "report_optimum": core.report_optimum,
         "seed": int(seed),
         "versions": versions(),
     }
