@@ -145,3 +145,17 @@ def test_evolution_bad_arguments(cache):
         ConstrainedRandomSearch(space, rng, lat, None)
     with pytest.raises(ValueError, match="needs an OFA search space"):
         OFAEvolution(NB201SearchSpace(), rng)
+
+
+def test_best_arch_is_reported_whatever_the_sign_of_its_hash_key(cache):
+    """OFA keys are 64-bit hashes, often negative: the best-so-far must not depend on their sign."""
+    env = gym.make("OFA-MBv3-v0", cache=cache, max_queries=40)
+    env.reset(seed=0)
+    env.action_space.seed(0)
+    keys = []
+    for _ in range(40):
+        info = env.step(env.action_space.sample())[-1]
+        keys.append(info["best_key"])
+        best = env.unwrapped.core.space.to_dicts(info["best_codes"][None])[0]
+        assert info["best_arch"] == best != {}
+    assert min(keys) < 0  # the case that once blanked best_arch

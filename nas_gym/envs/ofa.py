@@ -52,7 +52,7 @@ class OFAEnv(ArchSearchEnv):
         obs, reward, terminated, truncated, info = super().step(action)
         space = self.core.space
         info["arch"] = space.to_dicts(info["codes"][None])[0]
-        feasible = info["best_key"] >= 0  # under a latency limit, nothing may be feasible yet
+        feasible = not np.isneginf(info["best_signal_acc"])  # under a latency limit, nothing may be yet
         info["best_arch"] = space.to_dicts(info["best_codes"][None])[0] if feasible else {}
         return obs, reward, terminated, truncated, info
 

@@ -53,8 +53,8 @@ class ArchSearchEnv(gym.Env[np.ndarray, np.ndarray]):
         space = self.core.space
         info = {k: v[0].item() if v.ndim == 1 else v[0] for k, v in batch.items()}
         info["arch"] = space.to_string(batch["codes"])[0]
-        best_key = info["best_key"]
-        if best_key != self._best_key and best_key >= 0:
+        best_key = info["best_key"]  # keys may be any int64 (hashes): -inf signal marks "no best yet"
+        if best_key != self._best_key and not np.isneginf(info["best_signal_acc"]):
             self._best_key, self._best_arch = best_key, space.to_string(batch["best_codes"])[0]
         info["best_arch"] = self._best_arch
         return obs[0], float(reward[0]), False, bool(truncated[0]), info

@@ -28,7 +28,7 @@ class SearchTracker:
         self.best_score = np.full(num_envs, -np.inf)
         self.best_report = np.full(num_envs, -np.inf)
         self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
-        self.best_key = np.full(num_envs, -1, dtype=np.int64)
+        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_score > -inf
         self.steps = np.zeros(num_envs, dtype=np.int64)
         self.unique = np.zeros(num_envs, dtype=np.int64)
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
@@ -43,7 +43,7 @@ class SearchTracker:
         self.best_score[sel] = -np.inf
         self.best_report[sel] = -np.inf
         self.best_codes[sel] = 0
-        self.best_key[sel] = -1
+        self.best_key[sel] = 0
         self.steps[sel] = 0
         self.unique[sel] = 0
         for i in range(self.num_envs) if which is None else np.flatnonzero(which):
