@@ -122,11 +122,20 @@ def write_run(out: Path, records: list[QueryRecord], summary: dict[str, Any]) ->
         writer.writerows(asdict(r) for r in records)
     full = {**summary, **summarize(records)}
     (out / "summary.json").write_text(json.dumps(full, indent=2, allow_nan=False) + "\n")
-    plot_best_so_far(records, out / "best_so_far.png", title=f"{summary.get('agent', '')} on {summary.get('env', '')}")
+    protocol = summary.get("protocol", {})
+    signal, report = protocol.get("signal", "signal"), protocol.get("report", "report")
+    budget = protocol.get("budget", "steps")
+    title = f"{summary.get('agent', '')} on {summary.get('env', '')}, budget counted in {budget}"
+    plot_best_so_far(records, out / "best_so_far.png", title=title, signal=signal, report=report)
 
 
-def plot_best_so_far(records: list[QueryRecord], path: Path, title: str = "") -> None:
-    """Best-by-signal architecture's signal and report accuracy against the query count."""
+def plot_best_so_far(
+    records: list[QueryRecord], path: Path, title: str = "", signal: str = "signal", report: str = "report"
+) -> None:
+    """Best-by-signal architecture's signal and report accuracy against the query count.
+
+    ``signal`` and ``report`` name the metrics in the legend, so the plot states its protocol.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -134,8 +143,8 @@ def plot_best_so_far(records: list[QueryRecord], path: Path, title: str = "") ->
 
     fig, ax = plt.subplots(figsize=(6, 4))
     steps = [r.step for r in records]
-    ax.plot(steps, [r.best_test_acc for r in records], label="report accuracy of best-by-signal")
-    ax.plot(steps, [r.best_signal_acc for r in records], label="signal accuracy of best-by-signal", alpha=0.7)
+    ax.plot(steps, [r.best_test_acc for r in records], label=f"{report} (reported) of the best by {signal}")
+    ax.plot(steps, [r.best_signal_acc for r in records], label=f"{signal} (search signal) of the best", alpha=0.7)
     ax.set_xlabel("queries (steps)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title(title)
