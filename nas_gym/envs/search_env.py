@@ -62,9 +62,13 @@ class ArchSearchEnv(gym.Env[np.ndarray, np.ndarray]):
     def render(self) -> str | None:
         if self.render_mode != "ansi":
             return None
-        t = self.core.tracker
-        if np.isneginf(t.best_score[0]):
+        if np.isneginf(self.core.tracker.best_score[0]):
             return "no architecture evaluated yet\n"
+        return self._describe_best()
+
+    def _describe_best(self) -> str:
+        """Text of the best-by-signal architecture for ``render``; families may say more."""
+        t = self.core.tracker
         codes = t.best_codes[:1]
         describe = getattr(self.core.space, "describe", None)
         cell = describe(codes[0]) if describe else self.core.space.to_string(codes)[0]

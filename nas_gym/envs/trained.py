@@ -54,12 +54,8 @@ class NB201TrainedEnv(ArchSearchEnv):
             del info[key]
         return obs, reward, terminated, truncated, info
 
-    def render(self) -> str | None:
-        if self.render_mode != "ansi":
-            return None
+    def _describe_best(self) -> str:
         t = self.core.tracker
-        if np.isneginf(t.best_score[0]):
-            return "no architecture evaluated yet\n"
         result = self.benchmark.results_for(t.best_codes[:1])[0]
         test = f" test_acc={result.test_acc:.2f}" if self.benchmark.report_test else ""
         return (
