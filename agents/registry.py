@@ -20,15 +20,14 @@ AGENTS = (*L2NAS_AGENTS, *SEARCHERS, *SB3_ALGOS)
 
 def step_cap(env: gym.Env) -> int:
     """Most env steps one search episode can take (the budget, or ``max_steps`` for unique budgets)."""
-    core = env.unwrapped.core
-    return core.config.max_queries if core.config.budget == "steps" else core.max_steps
+    return env.unwrapped.step_cap
 
 
 def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any] | None = None) -> dict:
     """Run one search of agent ``name``; returns the hyperparameters used (for the run summary)."""
     overrides = dict(overrides or {})
     if name in SEARCHERS:
-        searcher = SEARCHERS[name](env.unwrapped.core.space, np.random.default_rng(seed), **overrides)
+        searcher = SEARCHERS[name](env.unwrapped.search_space, np.random.default_rng(seed), **overrides)
         run_search(searcher, env, seed=seed)
         return overrides
     from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes

@@ -71,7 +71,7 @@ def search(
     task = progress.add_task("search", total=budget, agent=agent, best="")
 
     def advance(r: QueryRecord) -> None:
-        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_test_acc:.2f}"
+        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_report_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
     if agent not in SEARCHERS:
@@ -99,7 +99,7 @@ def search(
     signal, report = summary["protocol"]["signal"], summary["protocol"]["report"]
     note = " [yellow](interrupted: partial run saved)[/yellow]" if summary["interrupted"] else ""
     if result["best_arch"] is not None:
-        reported = "not measured" if result["best_test_acc"] is None else f"{result['best_test_acc']:.2f}"
+        reported = "not measured" if result["best_report_acc"] is None else f"{result['best_report_acc']:.2f}"
         console.print(
             f"best by {signal}: {result['best_arch']}\n{signal}={result['best_signal_acc']:.2f} "
             f"{report}={reported} after {result['steps']} queries "

@@ -48,13 +48,13 @@ def run_cell(
     out = Path(out)
     kwargs = {**(env_kwargs or {}), "max_queries": int(budget)}
     env = gym.make(env_id, **kwargs, **({"cache": str(cache)} if cache is not None else {}))
-    core = env.unwrapped.core
+    search_env = env.unwrapped
     summary: dict[str, Any] = {
         "agent": agent,
         "env": env_id,
         "env_kwargs": kwargs,
-        "protocol": core.protocol,
-        "report_optimum": core.report_optimum,
+        "protocol": search_env.protocol,
+        "report_optimum": search_env.report_optimum,
         "seed": int(seed),
         "versions": versions(),
     }

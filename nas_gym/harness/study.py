@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from nas_gym.envs.core import SearchConfig
+from nas_gym.envs.config import SearchConfig
 
 TOP_KEYS = ("name", "description", "seeds", "budgets", "agents", "envs", "protocols")
 # Env kwargs a study may not set: the harness sets the budget, the data cache is a property of the machine.
