@@ -3,8 +3,10 @@
 #
 # torch goes in first, and which build is chosen here: a plain `pip install .` resolves
 # torch>=2.0 from PyPI, which on Linux is the CUDA build (15 nvidia-* packages, about 5.7 GB).
-#   NAS_GYM_TORCH=cpu (default)  the CPU-only wheel: a local wheel if pip already has one
-#                                (--no-index), else PyTorch's CPU index ($NAS_GYM_TORCH_INDEX)
+#   NAS_GYM_TORCH=cpu (default)  the CPU-only wheel: a local wheel if pip's find-links have one
+#                                (--no-index), else PyTorch's CPU index ($NAS_GYM_TORCH_INDEX);
+#                                torch's own dependencies come from PyPI with the package
+#                                (--no-deps here)
 #   NAS_GYM_TORCH=gpu            torch from PyPI as it comes (the CUDA build on Linux)
 #   NAS_GYM_TORCH=skip           keep whatever torch .venv has
 # The package itself only asks for torch>=2.0, which that install then satisfies.
@@ -21,7 +23,8 @@ pip_install() {
 
 install_torch() {
     case "$TORCH" in
-        cpu) pip_install .venv --no-index torch 2>/dev/null || pip_install .venv torch --index-url "$TORCH_INDEX" ;;
+        cpu) pip_install .venv --no-index --no-deps torch 2>/dev/null \
+            || pip_install .venv --no-deps torch --index-url "$TORCH_INDEX" ;;
         gpu) pip_install .venv torch ;;
         skip) ;;
         *) echo "NAS_GYM_TORCH must be cpu, gpu or skip, got '$TORCH'" >&2; return 2 ;;
