@@ -15,7 +15,9 @@ def bench(
     out: Path = typer.Option(..., "--out", help="results folder (one sub-folder per cell)"),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray"),
     workers: int | None = typer.Option(None, "--workers", help="parallel cells (default: the CPU cores)"),
-    resume: bool = typer.Option(False, "--resume", help="continue OUT: skip finished cells, redo the rest"),
+    resume: bool = typer.Option(
+        False, "--resume", help="continue OUT: skip finished cells, redo the rest", metavar=""
+    ),  # metavar "": typer's rich help would show a plain flag as `--resume <bool>`
     address: str | None = typer.Option(None, "--address", help="Ray cluster to join (default: start a local Ray)"),
     cache: Path | None = typer.Option(None, "--cache", help="data cache folder (default: $NAS_GYM_DATA or user cache)"),
 ) -> None:
