@@ -20,6 +20,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.baselines import SEARCHERS, run_search
+from nas_gym.envs.api import search_env
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def hyperparameter_names(name: str) -> set[str]:
     """Keyword overrides agent ``name`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
     entry = agent_entry(name)
     if entry.kind == "searcher":
-        return set(inspect.signature(SEARCHERS[name].__init__).parameters) - {"self", "space", "rng"}
+        return set(inspect.signature(SEARCHERS[name]).parameters) - {"self", "space", "rng"}
     if entry.kind == "l2nas":
         from agents.l2nas import L2NAS
 
@@ -114,13 +115,13 @@ def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[s
     overrides = dict(overrides or {})
     entry = agent_entry(name)
     if entry.kind == "searcher":
-        searcher = SEARCHERS[name](env.unwrapped.search_space, np.random.default_rng(seed), **overrides)
+        searcher = SEARCHERS[name](search_env(env).search_space, np.random.default_rng(seed), **overrides)
         run_search(searcher, env, seed=seed)
         return overrides
     from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes
 
     stop = StopTrainingOnMaxEpisodes(max_episodes=1)
-    steps = env.unwrapped.step_cap
+    steps = search_env(env).step_cap
     if entry.kind == "l2nas":
         from agents.l2nas import L2NAS
 
