@@ -104,7 +104,10 @@ def test_an_infeasible_run_is_written_with_nulls_and_a_flag(tmp_path, real_data)
 
 def test_write_run_survives_non_finite_values(tmp_path):
     inf = -math.inf
-    records = [QueryRecord(1, 1, "a", inf, inf, inf, inf, "", 0.1), QueryRecord(2, 2, "b", 70.0, inf, 70.0, inf, "b", 0.2)]
+    records = [
+        QueryRecord(1, 1, "a", inf, inf, inf, inf, "", 0.1),
+        QueryRecord(2, 2, "b", 70.0, inf, 70.0, inf, "b", 0.2),
+    ]
     write_run(tmp_path, records, {"env_kwargs": {"latency_weight": math.nan}, "report_optimum": math.inf})
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["feasible_found"] is True and summary["best_arch"] == "b" and summary["best_signal_acc"] == 70.0
@@ -127,7 +130,7 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, nb201_cache
     result = _search(tmp_path / "run", nb201_cache, *extra)
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
 
 
 def test_debug_shows_the_traceback(tmp_path, nb201_cache, no_search):

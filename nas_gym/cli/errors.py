@@ -17,8 +17,8 @@ from rich.console import Console
 
 from nas_gym.data.store import DataError
 from nas_gym.harness.cell import RunSetupError
-from nas_gym.locks import LockHeldError
 from nas_gym.harness.study import StudyError
+from nas_gym.locks import LockHeldError
 
 USER_ERRORS: tuple[type[BaseException], ...] = (DataError, StudyError, RunSetupError, LockHeldError)
 USAGE = 2

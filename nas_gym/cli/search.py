@@ -61,7 +61,8 @@ def search(
         raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
     if env_id not in nas_gym.ENV_IDS:
         raise typer.BadParameter(
-            f"unknown env {env_id!r} (not a nas-gym search env); choose one of {', '.join(nas_gym.ENV_IDS)}", param_hint="--env"
+            f"unknown env {env_id!r} (not a nas-gym search env); choose one of {', '.join(nas_gym.ENV_IDS)}",
+            param_hint="--env",
         )
     if budget < 1:
         raise typer.BadParameter(f"the budget must be >= 1 query, got {budget}", param_hint="--budget")

@@ -97,7 +97,6 @@ def install_run(out: Path, fill: Callable[[Path], None]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-
 def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
     """Fill a fresh temporary sibling of ``target`` with ``fill(tmp)``, then swap it in.
 
