@@ -3,6 +3,7 @@ pool workers that die with a killed driver, and user errors that exit 2 with one
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -111,10 +112,8 @@ def test_pool_workers_exit_when_the_driver_is_killed(tmp_path, nb201_cache, slow
         driver.wait()
         _wait(lambda: not any(_alive(p) for p in workers), 10, f"pool workers outlived the driver: {_states(workers)}")
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(driver.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.mark.parametrize(
