@@ -13,7 +13,7 @@ from stable_baselines3.common.logger import configure
 
 import nas_gym  # noqa: F401 (registers the env ids)
 from agents.baselines import RandomSearch, run_search
-from agents.l2nas import L2NAS, cosine_epsilon, n_gradient_steps, pinball_loss, resolve_preset
+from agents.l2nas import L2NAS, L2NASConfig, cosine_epsilon, n_gradient_steps, pinball_loss, resolve_preset
 
 th.set_num_threads(1)  # tiny MLPs: one thread is fastest on a shared 2-core runner
 
@@ -53,8 +53,12 @@ def test_gradient_steps_schedule():
 
 def test_paper_preset_on_nb201(nb201_cache):
     model = L2NAS("MlpPolicy", _env(nb201_cache), preset="paper", seed=0)
-    assert (model.quantile, model.batch_size, model.noise, model.c_max) == (0.9, 8, 1e-4, 10)
-    assert model.epsilon == (1.0, 0.05, 175) and model.warmup_steps == 0
+    cfg = model.config
+    assert (cfg.quantile, cfg.batch_size, cfg.noise, cfg.c_max) == (0.9, 8, 1e-4, 10)
+    assert cfg.epsilon == (1.0, 0.05, 175) and cfg.warmup_steps == 0 and cfg.noise_edge == "clip"
+    # SB3's base class holds the real values, not placeholders.
+    assert (model.batch_size, model.buffer_size, model.learning_starts, model.learning_rate) == (8, 100_000, 7, 1e-4)
+    assert model.replay_buffer.buffer_size == 100_000
     policy = model.policy
     assert policy.actor_optimizer.param_groups[0]["lr"] == 1e-8
     assert policy.critic_optimizer.param_groups[0]["lr"] == 1e-4
@@ -72,14 +76,71 @@ def test_paper_preset_on_nb201(nb201_cache):
 
 def test_presets_for_other_spaces_and_bad_names():
     darts = resolve_preset("paper", "darts")
-    assert (darts["quantile"], darts["batch_size"], darts["noise"], darts["c_max"]) == (0.95, 64, 5e-5, 1)
-    assert (darts["warmup_steps"], darts["buffer_size"], darts["env"]["top_k"]) == (3000, 5000, 500)
-    assert resolve_preset("paper", "ofa-mbv3-w1.2")["noise"] == 1e-4
-    assert resolve_preset("paper-transfer", "darts")["env"]["top_k"] == 100
+    assert (darts.quantile, darts.batch_size, darts.noise, darts.c_max) == (0.95, 64, 5e-5, 1)
+    assert (darts.warmup_steps, darts.buffer_size, darts.expected_env["top_k"]) == (3000, 5000, 500)
+    assert resolve_preset("paper", "ofa-mbv3-w1.2").noise == 1e-4
+    assert resolve_preset("paper-transfer", "darts").expected_env["top_k"] == 100
+    lr4 = resolve_preset("paper-lr1e-4", "nb201")
+    assert (lr4.actor_lr, lr4.critic_lr, lr4.noise_edge) == (1e-4, 1e-4, "reflect")
+    assert lr4 == resolve_preset("paper", "nb201").with_overrides(actor_lr=1e-4, noise_edge="reflect")
     with pytest.raises(ValueError, match="no settings"):
         resolve_preset("paper", "nb101")
     with pytest.raises(ValueError, match="unknown L2NAS preset"):
         resolve_preset("best", "nb201")
+
+
+def test_overrides_are_validated_by_name(nb201_cache):
+    model = L2NAS("MlpPolicy", _env(nb201_cache), preset="improved", seed=0, actor_lr=1e-3, epsilon=[1, 0.1, 20])
+    assert model.config.actor_lr == 1e-3 and model.config.epsilon == (1.0, 0.1, 20)
+    assert model.policy.actor_optimizer.param_groups[0]["lr"] == 1e-3
+    assert model.hyperparameters()["epsilon"] == [1.0, 0.1, 20] and model.hyperparameters()["preset"] == "improved"
+    with pytest.raises(ValueError, match=r"unknown L2NAS hyperparameter.*'actor_rate'"):
+        L2NAS("MlpPolicy", _env(nb201_cache), actor_rate=1e-3)
+    with pytest.raises(TypeError, match="'batch_size' must be an int"):
+        L2NAS("MlpPolicy", _env(nb201_cache), batch_size=8.5)
+    with pytest.raises(ValueError, match="'noise_edge' must be one of"):
+        L2NAS("MlpPolicy", _env(nb201_cache), noise_edge="wrap")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error", "match"),
+    [
+        ({"quantile": 1.5}, ValueError, "'quantile' must lie in"),
+        ({"quantile": "0.9"}, TypeError, "'quantile' must be a number"),
+        ({"avoid_repeats": 1}, TypeError, "'avoid_repeats' must be true or false"),
+        ({"c_max": True}, TypeError, "'c_max' must be an int"),
+        ({"epsilon": [1.0, 0.05]}, TypeError, "'epsilon' must be a list of 3"),
+        ({"net_arch": []}, TypeError, "'net_arch' must be a non-empty list"),
+        ({"critic_input": "state"}, ValueError, "'critic_input' must be one of"),
+        ({"torch_threads": 0}, ValueError, "'torch_threads' must be >= 1"),
+        ({"nois": 1e-4}, ValueError, "unknown L2NAS hyperparameter"),
+    ],
+)
+def test_validate_overrides_names_the_bad_field(overrides, error, match):
+    with pytest.raises(error, match=match):
+        L2NASConfig.validate_overrides(overrides)
+
+
+def test_validate_overrides_accepts_yaml_values():
+    L2NASConfig.validate_overrides({"epsilon": None, "screen_noise": [0.01, 1], "critic_lr": 1, "net_arch": [64, 64]})
+    assert L2NASConfig(net_arch=[64, 64], screen_noise=[0.01, 1]).net_arch == (64, 64)
+
+
+def test_torch_threads_apply_only_inside_learn(nb201_cache):
+    seen = []
+
+    class Threads(BaseCallback):
+        def _on_step(self) -> bool:
+            seen.append(th.get_num_threads())
+            return True
+
+    before = th.get_num_threads()
+    th.set_num_threads(2)
+    try:
+        L2NAS("MlpPolicy", _env(nb201_cache, max_queries=3), torch_threads=1, seed=0).learn(3, callback=Threads())
+        assert seen == [1, 1, 1] and th.get_num_threads() == 2
+    finally:
+        th.set_num_threads(before)
 
 
 def test_non_search_env_is_refused():
@@ -130,7 +191,12 @@ def test_sb3_contract_logger_callback_save_load(nb201_cache, tmp_path):
     loaded = L2NAS.load(tmp_path / "l2nas.zip", env=env)
     obs = np.random.default_rng(0).dirichlet(np.ones(5), size=6).reshape(-1).astype(np.float32)
     assert np.array_equal(model.predict(obs, deterministic=True)[0], loaded.predict(obs, deterministic=True)[0])
-    assert loaded.quantile == 0.9 and loaded.policy.actor_optimizer.param_groups[0]["lr"] == 1e-8
+    assert loaded.config == model.config and loaded.policy.actor_optimizer.param_groups[0]["lr"] == 1e-8
+    assert loaded.hyperparameters() == model.hyperparameters()
+    # Keyword settings at load time override the saved config (the transfer fine-tune uses this).
+    tuned = L2NAS.load(tmp_path / "l2nas.zip", env=env, warmup_steps=500, epsilon=None)
+    assert (tuned.config.warmup_steps, tuned.config.epsilon, tuned.proposer.exploration_rate(499)) == (500, None, 1.0)
+    assert tuned.proposer.exploration_rate(500) == 0.0
     envless = L2NAS.load(tmp_path / "l2nas.zip")  # predict-only use needs no env
     assert np.array_equal(model.predict(obs, deterministic=True)[0], envless.predict(obs, deterministic=True)[0])
 
