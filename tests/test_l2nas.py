@@ -8,12 +8,24 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import configure
 
 import nas_gym  # noqa: F401 (registers the env ids)
 from agents.baselines import RandomSearch, run_search
-from agents.l2nas import L2NAS, L2NASConfig, cosine_epsilon, n_gradient_steps, pinball_loss, resolve_preset
+from agents.l2nas import (
+    L2NAS,
+    L2NASConfig,
+    cosine_epsilon,
+    n_gradient_steps,
+    pinball_loss,
+    reflect_into_unit_box,
+    resolve_preset,
+)
+from nas_gym.search_log import SearchRecorder
 
 th.set_num_threads(1)  # tiny MLPs: one thread is fastest on a shared 2-core runner
 
@@ -241,3 +253,46 @@ def test_improved_l2nas_beats_random_search(nb201_cache):
     rs = np.mean([rs_best(s) for s in range(20)])
     l2 = np.mean([l2nas_best(s) for s in seeds])
     assert l2 > rs + 0.1, (l2, rs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(hnp.arrays(np.float64, (4, 6), elements=st.floats(-5.0, 6.0)))
+def test_reflection_stays_in_the_box_and_keeps_inside_values(x):
+    y = reflect_into_unit_box(x)
+    assert ((y >= 0.0) & (y <= 1.0)).all()
+    inside = (x >= 0.0) & (x <= 1.0)
+    assert np.allclose(y[inside], x[inside])
+    assert np.allclose(reflect_into_unit_box(1.0 + np.abs(x) % 1), 1.0 - np.abs(x) % 1)  # mirrored at 1
+
+
+def _ops_of_saturated_mu(nb201_cache, edge: str) -> np.ndarray:
+    """Op codes of 2000 proposals from mu = 1 on every entry (a fully saturated sigmoid)."""
+    model = L2NAS("MlpPolicy", _env(nb201_cache), preset="paper", seed=0, epsilon=None, noise_edge=edge)
+    alpha = np.concatenate([model.proposer.propose(np.ones((1, 30)), step=1000) for _ in range(2000)])
+    action = np.clip(2.0 * alpha - 1.0, -1.0, 1.0).astype(np.float32)  # what the env receives
+    return model._space.discretize(((action.astype(np.float64) + 1.0) / 2.0).reshape(-1, 6, 5))
+
+
+def test_saturated_actor_clipped_gives_ties_reflected_gives_uniform_ops(nb201_cache):
+    """The edge defect (issue 14): clipping ties every entry whose noise points outward at 1, and the
+    argmax gives the tie to the lowest op: P(op k) = 2^-(k+1) (+ 1/160 when no noise points out)."""
+    clipped = np.bincount(_ops_of_saturated_mu(nb201_cache, "clip").ravel(), minlength=5) / 12000
+    assert np.abs(clipped - [0.50625, 0.25625, 0.13125, 0.06875, 0.0375]).max() < 0.02, clipped
+    reflected = np.bincount(_ops_of_saturated_mu(nb201_cache, "reflect").ravel(), minlength=5) / 12000
+    assert np.abs(reflected - 0.2).max() < 0.02, reflected  # the noise breaks the ties uniformly
+
+
+def test_learning_actor_with_reflected_noise_keeps_exploring(nb201_cache):
+    """Actor lr 1e-4 saturates the sigmoid; reflected noise keeps ties away and cells distinct (300 steps)."""
+
+    def run(edge):
+        env = SearchRecorder(_env(nb201_cache, max_queries=300, signal="test200"))
+        model = L2NAS("MlpPolicy", env, preset="paper-lr1e-4", seed=0, noise_edge=edge)
+        model.learn(300)
+        rows = model.replay_buffer.actions[175:300, 0].reshape(-1, 5)  # after epsilon has decayed
+        ties = float(((rows == rows.max(axis=1, keepdims=True)).sum(axis=1) > 1).mean())
+        return ties, env.records[-1].unique
+
+    (clip_ties, clip_unique), (refl_ties, refl_unique) = run("clip"), run("reflect")
+    assert clip_ties > 0.2 and refl_ties < 0.01, (clip_ties, refl_ties)
+    assert refl_unique > clip_unique + 10, (clip_unique, refl_unique)
