@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from agents.baselines.base import code_choices, mutate
 from agents.l2nas.config import L2NASConfig
 from agents.l2nas.schedules import cosine_epsilon
 from nas_gym.spaces.base import SearchSpace
@@ -52,6 +53,10 @@ class Proposer:
     ):
         self.config, self.space, self.rng, self.score = config, space, rng, score
         self.seen: list[set[int]] = [set() for _ in range(n_envs)]
+        # Each search's best architectures by reward, ``(reward, codes)`` best first: the parents
+        # of the mutation candidates (the architectures the top-K state is the mean of).
+        self.top: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(n_envs)]
+        self._nvec = code_choices(space) if config.mutation_candidates and space is not None else None
 
     def exploration_rate(self, step: int) -> float:
         """Probability that the action at ``step`` is a uniform random alpha."""
@@ -61,23 +66,37 @@ class Proposer:
 
     def propose(self, mu: np.ndarray, step: int) -> np.ndarray:
         """Alphas ``(n_envs, dim)`` in [0, 1] to execute at ``step`` given ``mu`` ``(n_envs, dim)``."""
+        if self.config.actor_proposals == "constant":  # ablation: the actor replaced by a constant
+            mu = np.full_like(mu, 0.5)
         eps = self.exploration_rate(step)
         alpha = np.empty_like(mu, dtype=np.float64)
         for i in range(len(mu)):
             if self.rng.random() < eps:
                 alpha[i] = self.rng.uniform(0.0, 1.0, mu.shape[1])
-            elif self.config.screen_candidates > 0:
+            elif self.config.screen_candidates > 0 or self.config.mutation_candidates > 0:
                 alpha[i] = self._screen(mu[i], i)
             else:
                 alpha[i] = self._perturb(mu[i], i)
         return self._edge(alpha)
 
-    def record(self, alpha: np.ndarray, dones: np.ndarray) -> None:
-        """Note the executed alphas ``(n_envs, dim)``; a finished search forgets what it queried."""
+    def record(self, alpha: np.ndarray, rewards: np.ndarray, dones: np.ndarray) -> None:
+        """Note the executed alphas ``(n_envs, dim)`` and their rewards; a finished search forgets."""
         for i in range(len(alpha)):
-            self.seen[i].add(self.arch_key(alpha[i]))
+            codes = self.space.discretize(alpha[i].reshape(1, *self.space.alpha_shape))
+            key = int(self.space.key(codes)[0])
+            if key not in self.seen[i]:
+                self.seen[i].add(key)
+                self._keep_top(i, float(rewards[i]), codes[0])
             if dones[i]:
-                self.seen[i] = set()
+                self.seen[i], self.top[i] = set(), []
+
+    def _keep_top(self, env_index: int, reward: float, codes: np.ndarray) -> None:
+        top, n = self.top[env_index], self.config.mutation_parents
+        if self._nvec is None or (len(top) >= n and reward <= top[-1][0]):
+            return
+        at = next((j for j, (r, _) in enumerate(top) if reward > r), len(top))
+        top.insert(at, (reward, codes))
+        del top[n:]
 
     def arch_key(self, alpha: np.ndarray) -> int:
         codes = self.space.discretize(alpha.reshape(1, *self.space.alpha_shape))
@@ -102,12 +121,28 @@ class Proposer:
             alpha = mu + self.rng.uniform(-xi, xi, mu.shape)
         return self.rng.uniform(0.0, 1.0, mu.shape)
 
-    def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
-        """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""
+    def _actor_candidates(self, mu: np.ndarray) -> np.ndarray:
+        """``screen_candidates`` perturbations of mu(s), half-widths log-spaced over ``screen_noise``."""
         n, dim = self.config.screen_candidates, mu.shape[0]
+        if self.config.actor_proposals == "random":  # ablation: the actor replaced by random proposals
+            return self.rng.uniform(0.0, 1.0, (n, dim))
         lo, hi = self.config.screen_noise
         half_widths = np.geomspace(lo, hi, n)[:, None]
-        candidates = self._edge(mu + self.rng.uniform(-1.0, 1.0, (n, dim)) * half_widths)
+        return self._edge(mu + self.rng.uniform(-1.0, 1.0, (n, dim)) * half_widths)
+
+    def _mutation_candidates(self, env_index: int) -> np.ndarray:
+        """One-op mutations of the search's best architectures, as their one-hot alphas."""
+        top, m = self.top[env_index], self.config.mutation_candidates
+        if not m or not top:
+            return np.empty((0, self.space.alpha_dim))
+        parents = self.rng.integers(0, len(top), m)
+        children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
+        return self.space.one_hot(children).reshape(m, -1).astype(np.float64)
+
+    def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
+        """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""
+        candidates = np.concatenate([self._actor_candidates(mu), self._mutation_candidates(env_index)])
+        n, dim = candidates.shape
         score = self.score(candidates)
         if self.config.avoid_repeats:
             seen = self.seen[env_index]

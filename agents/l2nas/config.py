@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CRITIC_INPUTS = ("alpha", "onehot")
+ACTOR_PROPOSALS = ("actor", "constant", "random")
 NOISE_EDGES = ("clip", "reflect")
 
 
@@ -75,6 +76,14 @@ class L2NASConfig:
     critic ranks highest (only new architectures with ``avoid_repeats``)."""
     screen_noise: tuple[float, float] = (1e-4, 1.0)
     """Smallest and largest half-width of the screened perturbations (log-spaced)."""
+    mutation_candidates: int = 0
+    """One-op mutations of the search's best architectures added to the screened pool (with
+    ``screen_candidates``): the critic ranks the actor's proposals and these together."""
+    mutation_parents: int = 10
+    """How many of the search's best architectures (by reward) the mutations start from."""
+    actor_proposals: str = "actor"
+    """Ablation switch: ``"actor"`` (mu(s)), ``"constant"`` (mu replaced by 0.5 everywhere) or
+    ``"random"`` (screened proposals drawn uniformly instead of around mu(s))."""
     # -- runtime ------------------------------------------------------------------------------------
     torch_threads: int = 1
     """Torch threads inside ``learn`` (the caller's count is restored afterwards): these MLPs are
@@ -102,15 +111,16 @@ class L2NASConfig:
         self._check_ranges()
 
     def _check_ranges(self) -> None:
-        for name, allowed in (("critic_input", CRITIC_INPUTS), ("noise_edge", NOISE_EDGES)):
+        choices = (("critic_input", CRITIC_INPUTS), ("noise_edge", NOISE_EDGES), ("actor_proposals", ACTOR_PROPOSALS))
+        for name, allowed in choices:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"L2NAS setting {name!r} must be one of {allowed}, got {getattr(self, name)!r}")
         if not 0.0 < self.quantile < 1.0:
             raise ValueError(f"L2NAS setting 'quantile' must lie in (0, 1), got {self.quantile}")
-        for name in ("batch_size", "c_max", "buffer_size", "n_critics", "torch_threads"):
+        for name in ("batch_size", "c_max", "buffer_size", "n_critics", "torch_threads", "mutation_parents"):
             if getattr(self, name) < 1:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 1, got {getattr(self, name)}")
-        for name in ("noise", "warmup_steps", "screen_candidates", "actor_lr", "critic_lr"):
+        for name in ("noise", "warmup_steps", "screen_candidates", "mutation_candidates", "actor_lr", "critic_lr"):
             if getattr(self, name) < 0:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 0, got {getattr(self, name)}")
         if self.relax_temperature <= 0 or min(self.screen_noise) <= 0 or min(self.net_arch) < 1:
@@ -148,5 +158,15 @@ class L2NASConfig:
 
 _FLOATS = frozenset({"quantile", "actor_lr", "critic_lr", "relax_temperature", "noise"})
 _INTS = frozenset(
-    {"batch_size", "c_max", "buffer_size", "n_critics", "warmup_steps", "screen_candidates", "torch_threads"}
+    {
+        "batch_size",
+        "c_max",
+        "buffer_size",
+        "n_critics",
+        "warmup_steps",
+        "screen_candidates",
+        "torch_threads",
+        "mutation_candidates",
+        "mutation_parents",
+    }
 )

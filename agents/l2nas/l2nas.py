@@ -163,7 +163,7 @@ class L2NAS(OffPolicyAlgorithm):
             return self.policy.q_values(feats).mean(dim=0).cpu().numpy()
 
     def _store_transition(self, replay_buffer, buffer_action, new_obs, reward, dones, infos) -> None:
-        self.proposer.record((buffer_action.astype(np.float64) + 1.0) / 2.0, dones)
+        self.proposer.record((buffer_action.astype(np.float64) + 1.0) / 2.0, reward, dones)
         super()._store_transition(replay_buffer, buffer_action, new_obs, reward, dones, infos)
 
     # -- learning ----------------------------------------------------------------------------
