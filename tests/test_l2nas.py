@@ -296,3 +296,31 @@ def test_learning_actor_with_reflected_noise_keeps_exploring(nb201_cache):
     (clip_ties, clip_unique), (refl_ties, refl_unique) = run("clip"), run("reflect")
     assert clip_ties > 0.2 and refl_ties < 0.01, (clip_ties, refl_ties)
     assert refl_unique > clip_unique + 10, (clip_unique, refl_unique)
+
+
+def test_mutation_candidates_are_neighbours_of_the_best(nb201_cache):
+    """With only mutation candidates, every exploiting proposal is one op away from a top parent."""
+    env = _env(nb201_cache, max_queries=61, signal="test200")  # still running after 60 steps
+    model = L2NAS(
+        "MlpPolicy", env, preset="improved", seed=0, epsilon=None, screen_candidates=0,
+        mutation_candidates=8, mutation_parents=3,
+    )  # fmt: skip
+    model.learn(60)
+    top = model.proposer.top[0]
+    rewards = [r for r, _ in top]
+    # The parents are the 3 best distinct architectures of the buffer by reward, best first.
+    assert rewards == sorted(set(model.replay_buffer.rewards[:60, 0].tolist()), reverse=True)[:3]
+    for _ in range(20):
+        child = model.proposer.propose(np.full((1, 30), 0.5), step=1000)
+        codes = model._space.discretize(child.reshape(1, 6, 5))[0]
+        assert min(int((codes != parent).sum()) for _, parent in top) == 1
+        assert model.proposer.arch_key(child[0]) not in model.proposer.seen[0]
+
+
+def test_constant_actor_ablation_ignores_mu(nb201_cache):
+    def proposal(mu_value):
+        model = L2NAS("MlpPolicy", _env(nb201_cache), preset="paper", seed=0, epsilon=None, actor_proposals="constant")
+        return model.proposer.propose(np.full((1, 30), mu_value), step=1000)
+
+    assert np.array_equal(proposal(0.9), proposal(0.1))
+    assert np.abs(proposal(0.9) - 0.5).max() <= 1e-4
