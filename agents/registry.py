@@ -99,11 +99,11 @@ def _hyperparameters(name: str) -> dict[str, inspect.Parameter]:
     entry = agent_entry(name)
     if entry.kind == "searcher":
         params, skip = inspect.signature(SEARCHERS[name]).parameters, {"space", "rng"}
-    elif entry.kind == "l2nas":
-        from agents.l2nas import L2NAS
+    elif entry.kind == "l2nas":  # every L2NASConfig field; its own checks run in hyperparameter_problem
+        from agents.l2nas.config import L2NASConfig
 
-        params = inspect.signature(L2NAS).parameters
-        skip = {"policy", "env", "preset", "seed", "_init_setup_model"}
+        names = sorted(L2NASConfig.field_names())
+        return {n: inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names}
     else:
         from agents.sb3 import ZOO_ONLY, algorithm_class
 
@@ -139,12 +139,20 @@ def hyperparameter_problem(name: str, key: str, value: Any) -> str | None:
     params = _hyperparameters(name)
     if key not in params:
         return f"agent {name!r} has no hyperparameter {key!r}; known: {', '.join(sorted(params))}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"hyperparameter {key!r} of {name!r} must be finite, got {value!r}"
+    if agent_entry(name).kind == "l2nas":
+        from agents.l2nas.config import L2NASConfig
+
+        try:
+            L2NASConfig.validate_overrides({key: value})
+        except (TypeError, ValueError) as err:
+            return f"agent {name!r}: {err}"
+        return None
     names = _accepted_types(params[key])
     if names is None:
         return None
     ok = any(isinstance(value, _SCALARS[n]) and (n == "bool" or not isinstance(value, bool)) for n in names)
-    if ok and isinstance(value, float) and not math.isfinite(value):
-        return f"hyperparameter {key!r} of {name!r} must be finite, got {value!r}"
     return None if ok else f"hyperparameter {key!r} of {name!r} must be {' or '.join(names)}, got {value!r}"
 
 
