@@ -215,7 +215,7 @@ def test_sb3_contract_logger_callback_save_load(nb201_cache, tmp_path):
 
 def test_l2nas_sees_only_reward_and_state(nb201_cache):
     """L2NAS acts on the observation and learns from the reward; scrambled test fields change nothing."""
-    from tests.test_baselines import ScrambleTestMetrics
+    from tests.conftest import ScrambleTestMetrics
 
     def actions(wrap):
         env = _env(nb201_cache, max_queries=30)
