@@ -202,9 +202,8 @@ def _transfer_spec(doc: _Located, raw: Any) -> TransferSpec:
         raise doc.error(("transfer", "signal"), f"transfer.signal must be a metric name such as val12, got {signal!r}")
     steps, warmup = _int(doc, section, "steps", 1), _int(doc, section, "warmup", 0)
     if warmup >= steps:
-        raise doc.error(
-            ("transfer", "warmup"), f"transfer.steps ({steps}) must exceed the random warm-up transfer.warmup ({warmup})"
-        )
+        message = f"transfer.steps ({steps}) must exceed the random warm-up transfer.warmup ({warmup})"
+        raise doc.error(("transfer", "warmup"), message)
     return TransferSpec(
         source,
         tuple(targets),
