@@ -11,6 +11,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agents.registry import AGENTS
 from nas_gym.search_log import QueryRecord
 
 console = Console()
@@ -29,7 +30,7 @@ def parse_kwargs(pairs: list[str] | None, what: str) -> dict[str, Any]:
 
 def search(
     agent: str = typer.Option(
-        ..., "--agent", help="l2nas, l2nas-paper, rs, rea, reinforce, ls, ppo, a2c, sac, td3, ddpg"
+        ..., "--agent", help=f"one of {', '.join(AGENTS)} (agents/registry.py)"
     ),
     env_id: str = typer.Option("NB201-cifar10-v0", "--env", help="any registered nas-gym env id"),
     budget: int = typer.Option(500, "--budget", help="queries (max_queries of the env; steps or unique per budget=)"),
@@ -48,8 +49,7 @@ def search(
     import gymnasium as gym
 
     import nas_gym
-    from agents.baselines import SEARCHERS
-    from agents.registry import AGENTS
+    from agents.registry import check_fits, check_hyperparameters
     from nas_gym.harness.cell import run_cell
 
     if agent not in AGENTS:
@@ -59,6 +59,12 @@ def search(
             f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}", param_hint="--env"
         )
     kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    overrides = parse_kwargs(hyperparams, "--hyperparams")
+    try:
+        check_fits(agent, env_id, kwargs)
+        check_hyperparameters(agent, overrides)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--agent") from None
     by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
         TextColumn("[bold]{task.fields[agent]}[/]"),
@@ -74,7 +80,7 @@ def search(
         best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_report_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
-    if agent not in SEARCHERS:
+    if AGENTS[agent].kind != "searcher":
         import torch
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
@@ -88,7 +94,7 @@ def search(
                 seed,
                 out,
                 env_kwargs=kwargs,
-                hyperparams=parse_kwargs(hyperparams, "--hyperparams"),
+                hyperparams=overrides,
                 cache=cache,
                 on_query=advance,
             )

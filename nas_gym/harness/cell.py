@@ -16,6 +16,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from nas_gym.envs.api import search_env
 from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
 
 RUN_FILES = ("queries.csv", "summary.json", "best_so_far.png")
@@ -48,13 +49,13 @@ def run_cell(
     out = Path(out)
     kwargs = {**(env_kwargs or {}), "max_queries": int(budget)}
     env = gym.make(env_id, **kwargs, **({"cache": str(cache)} if cache is not None else {}))
-    search_env = env.unwrapped
+    api = search_env(env)
     summary: dict[str, Any] = {
         "agent": agent,
         "env": env_id,
         "env_kwargs": kwargs,
-        "protocol": search_env.protocol,
-        "report_optimum": search_env.report_optimum,
+        "protocol": api.protocol,
+        "report_optimum": api.report_optimum,
         "seed": int(seed),
         "versions": versions(),
     }

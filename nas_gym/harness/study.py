@@ -24,7 +24,6 @@ Every problem is reported as ``file:line: message`` with the offending line, so 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -32,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from nas_gym.envs.config import SearchConfig
 
 TOP_KEYS = ("name", "description", "seeds", "budgets", "agents", "envs", "protocols")
 # Env kwargs a study may not set: the harness sets the budget, the data cache is a property of the machine.
@@ -199,36 +196,19 @@ def _known_keys(doc: _Located, value: dict, allowed: tuple[str, ...], path: Path
 
 def agent_kwarg_names(agent: str) -> set[str]:
     """Keyword overrides agent ``agent`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
-    from agents.baselines import SEARCHERS
-    from agents.registry import L2NAS_AGENTS, SB3_ALGOS
+    from agents.registry import hyperparameter_names
 
-    if agent in SEARCHERS:
-        cls, skip = SEARCHERS[agent], {"self", "space", "rng"}
-    elif agent in L2NAS_AGENTS:
-        from agents.l2nas import L2NAS
-
-        cls, skip = L2NAS, {"self", "policy", "env", "preset", "seed", "_init_setup_model"}
-    elif agent in SB3_ALGOS:
-        from agents.sb3 import _ZOO_ONLY, algorithm_class
-
-        names = set(inspect.signature(algorithm_class(agent).__init__).parameters) - {"self", "env", "seed"}
-        return names | set(_ZOO_ONLY) | {"noise_type", "noise_std"}
-    else:
-        raise ValueError(f"unknown agent {agent!r}")
-    return set(inspect.signature(cls.__init__).parameters) - skip
+    return hyperparameter_names(agent)
 
 
 def env_kwarg_names(env_id: str) -> set[str]:
-    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id."""
+    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id: search and benchmark kwargs."""
     import gymnasium as gym
 
+    from nas_gym.envs.families import accepted_kwargs
+
     spec = gym.spec(env_id)
-    entry = spec.entry_point
-    if isinstance(entry, str):
-        module, _, attr = entry.partition(":")
-        entry = getattr(__import__(module, fromlist=[attr]), attr)
-    names = set(inspect.signature(entry).parameters) - {"self", "kwargs"}
-    return names | set(spec.kwargs) | set(SearchConfig.__dataclass_fields__)
+    return set(accepted_kwargs(spec.kwargs["benchmark"])) | set(spec.kwargs)
 
 
 def _check_env_kwargs(doc: _Located, kwargs: dict, env_ids: list[str], path: Path_) -> None:
@@ -364,11 +344,15 @@ def check_envs(study: Study, cache: str | None = None) -> None:
     stop the study before any cell runs. Errors name the offending line of the study file."""
     import gymnasium as gym
 
+    from agents.registry import check_fits
+
     doc = _Located(study.source, study.filename) if study.source else None
     for p_index, protocol in enumerate(study.protocols):
         for e_index, env in enumerate(study.envs):
             kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": study.max_budget}
             try:
+                for agent in study.agents:
+                    check_fits(agent.agent, env.id, kwargs)
                 gym.make(env.id, **kwargs, **({"cache": cache} if cache else {})).close()
             except (ValueError, TypeError, OSError) as err:
                 message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"
