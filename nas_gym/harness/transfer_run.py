@@ -46,9 +46,10 @@ def reference_accuracy(env_id: str, signal: str, cache: str | None) -> float:
     import gymnasium as gym
 
     import nas_gym  # noqa: F401
+    from nas_gym.envs.api import search_env
 
     env = gym.make(env_id, signal=signal, **({"cache": cache} if cache else {}))
-    optimum = env.unwrapped.benchmark.optimum(signal)
+    optimum = search_env(env).benchmark.optimum(signal)
     env.close()
     if optimum is None:
         raise ValueError(f"{env_id} has no {signal} values to take the reference accuracy acc_env of Eq. 7 from")
