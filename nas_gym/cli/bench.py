@@ -24,7 +24,6 @@ def bench(
     """Run every (agent, env, protocol, seed) cell of STUDY into OUT; resumable with --resume."""
     from nas_gym.harness import check_envs, load_study, run_study
     from nas_gym.harness.backends import BACKENDS
-    from nas_gym.harness.runner import StudyOutputError
     from nas_gym.harness.study import resolve_study_path
 
     if backend not in BACKENDS:
@@ -40,7 +39,7 @@ def bench(
             raise typer.BadParameter(
                 "the ray backend needs Ray: pip install 'nas-gym[ray]'", param_hint="--backend"
             ) from None
-    with user_errors(StudyOutputError):
+    with user_errors():
         spec = load_study(resolve_study_path(study))
         check_envs(spec, str(cache) if cache else None)
         try:
