@@ -31,9 +31,9 @@ class QueryRecord:
     unique: int
     arch: str
     signal_acc: float
-    test_acc: float
+    report_acc: float
     best_signal_acc: float
-    best_test_acc: float
+    best_report_acc: float
     best_arch: str
     wall_s: float
 
@@ -70,9 +70,9 @@ class SearchRecorder(gym.Wrapper):
                 arch=info["arch"],
                 signal_acc=float(info["signal_acc"]),
                 # envs that measure no report metric (trained, without report_test) omit these keys
-                test_acc=float(info.get("test_acc", np.nan)),
+                report_acc=float(info.get("report_acc", np.nan)),
                 best_signal_acc=float(info["best_signal_acc"]),
-                best_test_acc=float(info.get("best_test_acc", np.nan)),
+                best_report_acc=float(info.get("best_report_acc", np.nan)),
                 best_arch=info["best_arch"],
                 wall_s=time.perf_counter() - (self._t0 or time.perf_counter()),
             )
@@ -123,7 +123,7 @@ def summarize(records: list[QueryRecord]) -> dict[str, Any]:
             "feasible_found": False,
             "best_arch": None,
             "best_signal_acc": None,
-            "best_test_acc": None,
+            "best_report_acc": None,
         }
     last = records[-1]
     feasible = math.isfinite(last.best_signal_acc)
@@ -133,7 +133,7 @@ def summarize(records: list[QueryRecord]) -> dict[str, Any]:
         "feasible_found": feasible,
         "best_arch": (last.best_arch or None) if feasible else None,
         "best_signal_acc": json_safe(last.best_signal_acc),
-        "best_test_acc": json_safe(last.best_test_acc),
+        "best_report_acc": json_safe(last.best_report_acc),
         "wall_time_s": last.wall_s,
     }
 
@@ -168,7 +168,7 @@ def plot_best_so_far(
 
     fig, ax = plt.subplots(figsize=(6, 4))
     steps = [r.step for r in records]
-    ax.plot(steps, [r.best_test_acc for r in records], label=f"{report} (reported) of the best by {signal}")
+    ax.plot(steps, [r.best_report_acc for r in records], label=f"{report} (reported) of the best by {signal}")
     ax.plot(steps, [r.best_signal_acc for r in records], label=f"{signal} (search signal) of the best", alpha=0.7)
     ax.set_xlabel("queries (steps)")
     ax.set_ylabel("accuracy (%)")

@@ -10,7 +10,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import nas_gym
 from nas_gym.benchmarks.nb301 import NB301Benchmark
-from nas_gym.envs.darts import DARTSEnv
+from nas_gym.envs import ArchSearchEnv
 from nas_gym.spaces.darts import DARTSSearchSpace, genotype_to_codes, parse_genotype
 from tests.test_darts_space import DARTS_V2
 from tests.test_nb201_env import rollout, same
@@ -41,7 +41,7 @@ def test_id_is_registered_with_the_paper_defaults(cache):
     env = gym.make(ENV_ID, cache=cache)
     assert env.action_space == gym.spaces.Box(-1.0, 1.0, (196,), np.float32)
     assert env.observation_space.shape == (196,)
-    config = env.unwrapped.core.config
+    config = env.unwrapped.search_config
     assert (config.top_k, config.max_queries, config.reward) == (500, 20_000, "exp100")
 
 
@@ -54,7 +54,7 @@ def test_same_seed_same_trajectory(cache):
 
 
 def test_protocol_says_the_signal_is_the_reported_prediction(cache):
-    env = DARTSEnv(cache=cache)
+    env = ArchSearchEnv("nb301", cache=cache)
     _, info = env.reset(seed=0)
     protocol = info["protocol"]
     assert protocol["signal"] == protocol["report"] == "val_acc"
@@ -64,13 +64,13 @@ def test_protocol_says_the_signal_is_the_reported_prediction(cache):
 
 
 def test_step_reports_the_genotype_its_prediction_and_cost(cache):
-    env = DARTSEnv(cache=cache, epoch=50, top_k=2)
+    env = ArchSearchEnv("nb301", cache=cache, epoch=50, top_k=2)
     env.reset(seed=0)
     codes = genotype_to_codes(DARTS_V2)
     obs, reward, terminated, truncated, info = env.step(action_for(codes))
     assert parse_genotype(info["arch"]) == info["genotype"]
     assert np.array_equal(genotype_to_codes(info["genotype"]), codes)
-    assert info["signal_acc"] == info["test_acc"] == pytest.approx(90.9055, abs=1e-3)  # README, epoch 50
+    assert info["signal_acc"] == info["report_acc"] == pytest.approx(90.9055, abs=1e-3)  # README, epoch 50
     assert info["runtime_s"] == pytest.approx(2618.56, abs=1e-2)
     assert reward == pytest.approx(100 ** (info["signal_acc"] / 100))
     assert "regret" not in info
@@ -79,7 +79,7 @@ def test_step_reports_the_genotype_its_prediction_and_cost(cache):
 
 
 def test_state_is_the_mean_one_hot_of_the_top_k(cache):
-    env = DARTSEnv(cache=cache, top_k=2)
+    env = ArchSearchEnv("nb301", cache=cache, top_k=2)
     env.reset(seed=0)
     space, bench = DARTSSearchSpace(), NB301Benchmark(cache=cache)
     codes = space.sample(3, np.random.default_rng(0))
@@ -91,7 +91,7 @@ def test_state_is_the_mean_one_hot_of_the_top_k(cache):
 
 
 def test_budget_truncates(cache):
-    env = DARTSEnv(cache=cache, max_queries=3)
+    env = ArchSearchEnv("nb301", cache=cache, max_queries=3)
     env.reset(seed=0)
     flags = [env.step(env.action_space.sample())[3] for _ in range(3)]
     assert flags == [False, False, True]
@@ -103,7 +103,7 @@ def test_vector_env_matches_single_envs(cache):
     actions = vec.action_space.sample()
     _, reward, _, _, info = vec.step(actions)
     for i in range(3):
-        env = DARTSEnv(cache=cache)
+        env = ArchSearchEnv("nb301", cache=cache)
         env.reset(seed=0)
         _, r, *_, single = env.step(actions[i])
         assert r == reward[i]
@@ -118,7 +118,7 @@ def test_vector_env_matches_single_envs(cache):
     ],
 )
 def test_bad_actions_are_named(cache, action, match):
-    env = DARTSEnv(cache=cache)
+    env = ArchSearchEnv("nb301", cache=cache)
     env.reset(seed=0)
     with pytest.raises(ValueError, match=match):
         env.step(action)
@@ -126,6 +126,6 @@ def test_bad_actions_are_named(cache, action, match):
 
 def test_bad_kwargs_are_named(cache):
     with pytest.raises(ValueError, match=r"epoch must be an int in 1\.\.98"):
-        DARTSEnv(cache=cache, epoch=120)
+        ArchSearchEnv("nb301", cache=cache, epoch=120)
     with pytest.raises(ValueError, match="cannot drive a search"):
-        DARTSEnv(cache=cache, signal="runtime_s")
+        ArchSearchEnv("nb301", cache=cache, signal="runtime_s")

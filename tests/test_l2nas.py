@@ -164,12 +164,12 @@ def test_improved_l2nas_beats_random_search(nb201_cache):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             L2NAS("MlpPolicy", env, preset="improved", seed=seed).learn(budget, callback=Last())
-        return found["best_test_acc"]
+        return found["best_report_acc"]
 
     def rs_best(seed):
         env = _env(nb201_cache, max_queries=budget, signal="test200")
-        return run_search(RandomSearch(env.unwrapped.core.space, np.random.default_rng(seed)), env, seed)[
-            "best_test_acc"
+        return run_search(RandomSearch(env.unwrapped.search_space, np.random.default_rng(seed)), env, seed)[
+            "best_report_acc"
         ]
 
     rs = np.mean([rs_best(s) for s in range(20)])

@@ -111,7 +111,7 @@ def test_write_run_survives_non_finite_values(tmp_path):
     write_run(tmp_path, records, {"env_kwargs": {"latency_weight": math.nan}, "report_optimum": math.inf})
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["feasible_found"] is True and summary["best_arch"] == "b" and summary["best_signal_acc"] == 70.0
-    assert summary["best_test_acc"] is None and summary["report_optimum"] is None
+    assert summary["best_report_acc"] is None and summary["report_optimum"] is None
     assert summary["env_kwargs"] == {"latency_weight": None}
     assert json_safe({"a": [1.5, math.nan, (math.inf,)]}) == {"a": [1.5, None, [None]]}
 
@@ -119,7 +119,8 @@ def test_write_run_survives_non_finite_values(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (("--hyperparams", "foo=1"), "agent 'rs' has no hyperparameter 'foo'"),
+        (("--hyperparams", "foo=1"), "agent 'rs' has no hyperparameter"),
+        (("--agent", "rea", "--hyperparams", "population_size=fast"), "'population_size' of 'rea' must be int"),
         (("--env", "CartPole-v1"), "unknown env 'CartPole-v1'"),
         (("--env-kwargs", "signal=nope"), "cannot make NB201-cifar10-v0"),
         (("--env-kwargs", "signal=[unclosed"), "the value is not valid YAML"),
@@ -135,6 +136,6 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, nb201_cache
 
 def test_debug_shows_the_traceback(tmp_path, nb201_cache, no_search):
     args = ["--debug", "search", "--agent", "rs", "--out", str(tmp_path / "r"), "--cache", str(nb201_cache)]
-    result = runner.invoke(app, [*args, "--hyperparams", "foo=1"])
+    result = runner.invoke(app, [*args, "--agent", "rea", "--hyperparams", "population_size=fast"])
     assert result.exit_code == 1
-    assert "no hyperparameter 'foo'" in str(result.exception)
+    assert "'population_size' of 'rea' must be int" in str(result.exception)

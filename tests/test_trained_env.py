@@ -11,7 +11,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import nas_gym  # noqa: F401  (registers the ids)
 from nas_gym.benchmarks.trained import TrainedNB201Benchmark
-from nas_gym.envs.trained import NB201TrainedEnv
+from nas_gym.envs import ArchSearchEnv
 from nas_gym.models.nb201_net import NB201Network, count_parameters
 from nas_gym.spaces.nb201 import string_to_codes
 from nas_gym.training import ImageSplits, LocalEvaluator, ResultCache, TrainConfig, Trainer
@@ -71,7 +71,9 @@ def test_out_of_memory_is_reported_and_not_cached(toy, tmp_path, monkeypatch):
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(NB201Network, "forward", oom)
-    env = NB201TrainedEnv(data=toy, results_db=tmp_path / "r.sqlite", device="cpu", max_queries=2, **TINY)
+    env = ArchSearchEnv(
+        "nb201-trained", data=toy, results_db=tmp_path / "r.sqlite", device="cpu", max_queries=2, **TINY
+    )
     env.reset(seed=0)
     _, reward, _, _, info = env.step(env.action_space.sample())
     assert info["train_status"] == "oom" and info["signal_acc"] == 0.0 and reward == 1.0  # exp100 of 0 %
@@ -106,7 +108,7 @@ def test_test_accuracy_only_when_asked(toy, tmp_path):
     asked = bench(toy, tmp_path, report_test=True)
     assert asked.query(ARCH, "test_acc").tolist() == [100.0] and asked.trainings_run == 1  # retrained to test
     with pytest.raises(ValueError, match="signal='test_acc' cannot drive"):
-        NB201TrainedEnv(data=toy, results_db=tmp_path / "r.sqlite", signal="test_acc", **TINY)
+        ArchSearchEnv("nb201-trained", data=toy, results_db=tmp_path / "r.sqlite", signal="test_acc", **TINY)
 
 
 @pytest.mark.parametrize(
@@ -126,7 +128,7 @@ def test_bad_configuration_is_refused(toy, tmp_path, kwargs, match):
 
 def test_same_seed_same_trajectory(toy, tmp_path):
     def run(db: str) -> list:
-        env = NB201TrainedEnv(data=toy, results_db=tmp_path / db, device="cpu", max_queries=3, **TINY)
+        env = ArchSearchEnv("nb201-trained", data=toy, results_db=tmp_path / db, device="cpu", max_queries=3, **TINY)
         env.reset(seed=7)
         env.action_space.seed(7)
         return [env.step(env.action_space.sample())[1] for _ in range(3)]
@@ -154,7 +156,7 @@ def test_registered_id_passes_both_env_checkers(cifar_cache, tmp_path):
     sb3_check_env(env)
     _, _, _, _, info = env.step(env.action_space.sample())
     assert info["train_status"] == "ok" and 0.0 <= info["signal_acc"] <= 100.0
-    assert "test_acc" not in info and "regret" not in info  # not measured / unknown, so not reported
+    assert "report_acc" not in info and "regret" not in info  # not measured / unknown, so not reported
     built = NB201Network(string_to_codes(info["arch"]), num_classes=10, channels=4, cells_per_stage=1)
     assert info["params"] == count_parameters(built) / 1e6 and info["train_seconds"] > 0
 
@@ -172,15 +174,17 @@ def test_vector_env_trains_the_batch(cifar_cache, tmp_path):
     env.reset(seed=0)
     _, reward, _, _, info = env.step(np.stack([np.eye(5)[ARCH[0]].ravel() * 2 - 1] * 2).astype(np.float32))
     assert reward[0] == reward[1] and info["train_status"].tolist() == ["ok", "ok"]
-    assert env.unwrapped.core.benchmark.trainings_run == 1  # one architecture, trained once
+    assert env.unwrapped.benchmark.trainings_run == 1  # one architecture, trained once
 
 
 def test_render_names_the_best_cell(toy, tmp_path):
-    env = NB201TrainedEnv(data=toy, results_db=tmp_path / "r.sqlite", device="cpu", render_mode="ansi", **TINY)
+    env = ArchSearchEnv(
+        "nb201-trained", data=toy, results_db=tmp_path / "r.sqlite", device="cpu", render_mode="ansi", **TINY
+    )
     env.reset(seed=0)
     assert env.render() == "no architecture evaluated yet\n"
     env.step(np.eye(5)[ARCH[0]].ravel().astype(np.float32) * 2 - 1)
     text = env.render()
-    assert "val_acc=100.00 params=0.017504M" in text and text.endswith(
+    assert "val_acc=100.00 params=0.017504 train_status=ok" in text and text.endswith(
         "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|\n"
     )

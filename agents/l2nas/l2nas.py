@@ -25,6 +25,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from agents.l2nas.policies import L2NASPolicy, pinball_loss
 from agents.l2nas.presets import resolve_preset
 from agents.l2nas.schedules import cosine_epsilon, n_gradient_steps
+from nas_gym.envs.api import SearchEnvAPI
 
 SelfL2NAS = TypeVar("SelfL2NAS", bound="L2NAS")
 
@@ -121,10 +122,10 @@ class L2NAS(OffPolicyAlgorithm):
             if _init_setup_model:
                 raise ValueError("L2NAS needs a nas-gym env to resolve its preset; pass env=")
             return  # ``L2NAS.load`` without an env: every setting comes from the saved model
-        core = getattr(self.env.get_attr("unwrapped")[0], "core", None)
-        if core is None:
-            raise ValueError("L2NAS runs on nas-gym search envs (ArchSearchEnv); this env has no search core")
-        space = core.space
+        unwrapped = self.env.get_attr("unwrapped")[0]
+        if not isinstance(unwrapped, SearchEnvAPI):
+            raise ValueError("L2NAS runs on nas-gym search envs (ArchSearchEnv); this env has no search_space")
+        space = unwrapped.search_space
         cfg = resolve_preset(preset, space.name)
         overrides = {
             "quantile": quantile,
@@ -176,7 +177,7 @@ class L2NAS(OffPolicyAlgorithm):
             self._setup_model()
 
     def _warn_env_mismatch(self, expected: dict[str, Any]) -> None:
-        config = self.env.get_attr("unwrapped")[0].core.config
+        config = self.env.get_attr("search_config")[0]
         for key, value in expected.items():
             if getattr(config, key) != value:
                 warnings.warn(
@@ -325,7 +326,7 @@ class L2NAS(OffPolicyAlgorithm):
 
     def set_env(self, env: GymEnv | VecEnv, force_reset: bool = True) -> None:
         super().set_env(env, force_reset)
-        self._space = self.env.get_attr("unwrapped")[0].core.space
+        self._space = self.env.get_attr("search_space")[0]
         self._seen = [set() for _ in range(self.n_envs)]
 
     def _get_torch_save_params(self) -> tuple[list[str], list[str]]:

@@ -250,12 +250,7 @@ class OFABenchmark(Benchmark):
             "r": space.resolution(codes),
         }
 
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        return self.query_many(archs, [metric])[metric]
-
-    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
-        for m in metrics:
-            self.check_metric(m)
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
         a = self._decode(archs)
         out: dict[str, np.ndarray] = {}
         if "predicted_acc" in metrics:

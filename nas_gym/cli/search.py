@@ -11,6 +11,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agents.registry import AGENTS
 from nas_gym.cli.errors import user_errors
 from nas_gym.search_log import QueryRecord
 
@@ -33,7 +34,7 @@ def parse_kwargs(pairs: list[str] | None, what: str) -> dict[str, Any]:
 
 def search(
     agent: str = typer.Option(
-        ..., "--agent", help="l2nas, l2nas-paper, rs, rea, reinforce, ls, ppo, a2c, sac, td3, ddpg"
+        ..., "--agent", help=f"one of {', '.join(AGENTS)} (agents/registry.py)"
     ),
     env_id: str = typer.Option("NB201-cifar10-v0", "--env", help="any registered nas-gym env id"),
     budget: int = typer.Option(500, "--budget", help="queries (max_queries of the env; steps or unique per budget=)"),
@@ -53,8 +54,7 @@ def search(
 ) -> None:
     """Run one search and write its per-query log, summary and best-so-far plot to OUT."""
     import nas_gym
-    from agents.baselines import SEARCHERS
-    from agents.registry import AGENTS
+    from agents.registry import check_fits, check_hyperparameters
     from nas_gym.harness.cell import run_cell
 
     if agent not in AGENTS:
@@ -67,6 +67,12 @@ def search(
     if budget < 1:
         raise typer.BadParameter(f"the budget must be >= 1 query, got {budget}", param_hint="--budget")
     kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    overrides = parse_kwargs(hyperparams, "--hyperparams")
+    try:
+        check_fits(agent, env_id, kwargs)
+        check_hyperparameters(agent, overrides)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--agent") from None
     by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
         TextColumn("[bold]{task.fields[agent]}[/]"),
@@ -79,15 +85,14 @@ def search(
     task = progress.add_task("search", total=budget, agent=agent, best="")
 
     def advance(r: QueryRecord) -> None:
-        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_test_acc:.2f}"
+        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_report_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
-    if agent not in SEARCHERS:
+    if AGENTS[agent].kind != "searcher":
         import torch
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
-    overrides = parse_kwargs(hyperparams, "--hyperparams")
     with user_errors(), progress:
         summary = run_cell(
             agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
@@ -98,7 +103,7 @@ def search(
     if not result["feasible_found"]:
         console.print(f"no architecture met the env's constraints in {result['steps']} queries{note}", soft_wrap=True)
     else:
-        reported = "not measured" if result["best_test_acc"] is None else f"{result['best_test_acc']:.2f}"
+        reported = "not measured" if result["best_report_acc"] is None else f"{result['best_report_acc']:.2f}"
         console.print(
             f"best by {signal}: {result['best_arch']}\n{signal}={result['best_signal_acc']:.2f} "
             f"{report}={reported} after {result['steps']} queries "

@@ -25,10 +25,10 @@ class SearchTracker:
         self.topk_onehot = np.zeros((num_envs, top_k, alpha_dim))
         self.onehot_sum = np.zeros((num_envs, alpha_dim))
         self.topk_count = np.zeros(num_envs, dtype=np.int64)
-        self.best_score = np.full(num_envs, -np.inf)
-        self.best_report = np.full(num_envs, -np.inf)
+        self.best_signal_acc = np.full(num_envs, -np.inf)
+        self.best_report_acc = np.full(num_envs, -np.inf)
         self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
-        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_score > -inf
+        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_signal_acc > -inf
         self.steps = np.zeros(num_envs, dtype=np.int64)
         self.unique = np.zeros(num_envs, dtype=np.int64)
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
@@ -40,8 +40,8 @@ class SearchTracker:
         self.topk_onehot[sel] = 0.0
         self.onehot_sum[sel] = 0.0
         self.topk_count[sel] = 0
-        self.best_score[sel] = -np.inf
-        self.best_report[sel] = -np.inf
+        self.best_signal_acc[sel] = -np.inf
+        self.best_report_acc[sel] = -np.inf
         self.best_codes[sel] = 0
         self.best_key[sel] = 0
         self.steps[sel] = 0
@@ -69,10 +69,10 @@ class SearchTracker:
             self.onehot_sum[r] += onehot[r] - self.topk_onehot[r, s]
             self.topk_score[r, s] = score[r]
             self.topk_onehot[r, s] = onehot[r]
-        improved = score > self.best_score
+        improved = score > self.best_signal_acc
         if improved.any():
-            self.best_score[improved] = score[improved]
-            self.best_report[improved] = report[improved]
+            self.best_signal_acc[improved] = score[improved]
+            self.best_report_acc[improved] = report[improved]
             self.best_codes[improved] = codes[improved]
             self.best_key[improved] = keys[improved]
         return is_new, improved

@@ -13,6 +13,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from nas_gym.envs.api import search_env
 from nas_gym.harness.run_dir import RUN_FILES, RunDirError, RunSetupError, check_run_dir, install_run
 from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
 
@@ -69,13 +70,13 @@ def run_cell(
         check_hyperparams(agent, dict(hyperparams or {}))
     kwargs = {**(env_kwargs or {}), "max_queries": int(budget)}
     env = make_env(env_id, kwargs, cache)
-    core = env.unwrapped.core
+    api = search_env(env)
     summary: dict[str, Any] = {
         "agent": agent,
         "env": env_id,
         "env_kwargs": kwargs,
-        "protocol": core.protocol,
-        "report_optimum": core.report_optimum,
+        "protocol": api.protocol,
+        "report_optimum": api.report_optimum,
         "seed": int(seed),
         "versions": versions(),
     }

@@ -37,7 +37,6 @@ from typing import Any
 import yaml
 
 from nas_gym.data.store import DataError
-from nas_gym.envs.core import SearchConfig
 
 # Names (study, agent label, protocol) become folders of OUT/cells, so they must be one plain path part.
 NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+=@-]{0,99}")
@@ -224,30 +223,29 @@ def _entries(doc: _Located, top: dict, key: str, shape: str) -> list:
 
 def agent_kwarg_names(agent: str) -> set[str]:
     """Keyword overrides agent ``agent`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
-    return set(_agent_parameters(agent))
+    from agents.registry import hyperparameter_names
+
+    return hyperparameter_names(agent)
 
 
 @functools.cache
 def _agent_parameters(agent: str) -> dict[str, inspect.Parameter]:
+    """The declaration (annotation) of every override of ``agent``, by name."""
     from agents.baselines import SEARCHERS
-    from agents.registry import L2NAS_AGENTS, SB3_ALGOS
+    from agents.registry import agent_entry
 
-    if agent in SEARCHERS:
-        cls, skip = SEARCHERS[agent], {"self", "space", "rng"}
-    elif agent in L2NAS_AGENTS:
-        from agents.l2nas import L2NAS
-
-        cls, skip = L2NAS, {"self", "policy", "env", "preset", "seed", "_init_setup_model"}
-    elif agent in SB3_ALGOS:
-        from agents.sb3 import _ZOO_ONLY, algorithm_class
-
-        params = dict(inspect.signature(algorithm_class(agent).__init__).parameters)
-        names = (*_ZOO_ONLY, "noise_type", "noise_std")
-        extra = {name: inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in names}
-        return {k: v for k, v in {**params, **extra}.items() if k not in {"self", "env", "seed"}}
+    kind = agent_entry(agent).kind
+    if kind == "searcher":
+        cls = SEARCHERS[agent]
+    elif kind == "l2nas":
+        from agents.l2nas import L2NAS as cls
     else:
-        raise ValueError(f"unknown agent {agent!r}")
-    return {k: v for k, v in inspect.signature(cls.__init__).parameters.items() if k not in skip}
+        from agents.sb3 import algorithm_class
+
+        cls = algorithm_class(agent)
+    params = inspect.signature(cls.__init__).parameters
+    return {name: params.get(name, inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)) for name in
+            agent_kwarg_names(agent)}  # fmt: skip
 
 
 # Scalar annotations a hyperparameter value is checked against; anything richer is left to the agent.
@@ -268,7 +266,7 @@ def hyperparam_problem(agent: str, key: str, value: Any) -> str | None:
     """Why ``key: value`` is not a valid override of ``agent`` (unknown name, wrong type), or None.
 
     The one place a study's (and ``--hyperparams``') agent overrides are checked, so it can be
-    swapped for a lookup in one agent table.
+    swapped for a lookup in the agent table (:mod:`agents.registry`).
     """
     params = _agent_parameters(agent)
     if key not in params:
@@ -283,16 +281,13 @@ def hyperparam_problem(agent: str, key: str, value: Any) -> str | None:
 
 
 def env_kwarg_names(env_id: str) -> set[str]:
-    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id."""
+    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id: search and benchmark kwargs."""
     import gymnasium as gym
 
+    from nas_gym.envs.families import accepted_kwargs
+
     spec = gym.spec(env_id)
-    entry = spec.entry_point
-    if isinstance(entry, str):
-        module, _, attr = entry.partition(":")
-        entry = getattr(__import__(module, fromlist=[attr]), attr)
-    names = set(inspect.signature(entry).parameters) - {"self", "kwargs"}
-    return names | set(spec.kwargs) | set(SearchConfig.__dataclass_fields__)
+    return set(accepted_kwargs(spec.kwargs["benchmark"])) | set(spec.kwargs)
 
 
 def _check_env_kwargs(doc: _Located, kwargs: dict, env_ids: list[str], path: Path_) -> None:
@@ -441,11 +436,15 @@ def check_envs(study: Study, cache: str | None = None) -> None:
     stop the study before any cell runs. Errors name the offending line of the study file."""
     import gymnasium as gym
 
+    from agents.registry import check_fits
+
     doc = _Located(study.source, study.filename) if study.source else None
     for p_index, protocol in enumerate(study.protocols):
         for e_index, env in enumerate(study.envs):
             kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": study.max_budget}
             try:
+                for agent in study.agents:
+                    check_fits(agent.agent, env.id, kwargs)
                 gym.make(env.id, **kwargs, **({"cache": cache} if cache else {})).close()
             except (ValueError, TypeError, OSError, DataError) as err:
                 message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"

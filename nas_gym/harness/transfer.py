@@ -65,7 +65,7 @@ def reference_accuracy(env_id: str, signal: str, cache: str | None) -> float:
     import nas_gym  # noqa: F401
 
     env = gym.make(env_id, signal=signal, **({"cache": cache} if cache else {}))
-    optimum = env.unwrapped.core.benchmark.optimum(signal)
+    optimum = env.unwrapped.benchmark.optimum(signal)
     env.close()
     if optimum is None:
         raise ValueError(f"{env_id} has no {signal} values to take a reference accuracy from")
