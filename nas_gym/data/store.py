@@ -158,8 +158,12 @@ def _versions(root: Path, name: str) -> list[Path]:
     ``-old-``: left by the importer before versioned folders), so a killed import keeps the old data;
     then the newest."""
     found = [p for p in (*root.glob(f".{name}.v-*"), *root.glob(f".{name}-old-*")) if (p / MANIFEST).is_file()]
-    was_live = lambda p: p.name.endswith("-legacy") or p.name.startswith(f".{name}-old-")  # noqa: E731
-    return sorted(found, key=lambda p: (was_live(p), p.stat().st_mtime_ns), reverse=True)
+
+    def rank(p: Path) -> tuple[bool, int]:
+        was_live = p.name.endswith("-legacy") or p.name.startswith(f".{name}-old-")
+        return was_live, p.stat().st_mtime_ns
+
+    return sorted(found, key=rank, reverse=True)
 
 
 def _point(root: Path, name: str, version: Path) -> None:
