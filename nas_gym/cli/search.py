@@ -56,6 +56,7 @@ def search(
     import nas_gym
     from agents.registry import check_fits, check_hyperparameters
     from nas_gym.harness.cell import run_cell
+    from nas_gym.harness.run_dir import check_run_dir
 
     if agent not in AGENTS:
         raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
@@ -93,6 +94,8 @@ def search(
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
+    with user_errors():
+        check_run_dir(out, force)  # before the progress bar: a refused --out prints only its one line
     with user_errors(), progress:
         summary = run_cell(
             agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
