@@ -4,7 +4,6 @@ local backend, and a worker node removed mid-study costs no finished cell; --res
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -71,14 +70,13 @@ def test_a_worker_node_removed_mid_study_costs_no_finished_cell(tmp_path, nb201_
     remover.start()
     first = run_study(study, out, backend="ray", address=cluster.address, cache=str(nb201_cache))
     remover.join()
-    finished = {c for c in cells if store.check(c) is None}
+    finished = [c for c in cells if store.check(c) is None]
     assert {c.relpath for c in first.completed} == {c.relpath for c in finished}  # every committed cell is intact
     assert first.failed, "the removed node should have taken a running cell with it"
-    assert all("node" in why.lower() or "worker" in why.lower() for _, why in first.failed), first.failed
+    assert all("NodeDiedError" in why or "WorkerCrashedError" in why for _, why in first.failed), first.failed
     before = {c.relpath: (store.cell_dir(c) / "queries.csv").read_bytes() for c in finished}
 
     resumed = run_study(study, out, backend="ray", address=cluster.address, cache=str(nb201_cache), resume=True)
     assert resumed.skipped == len(finished) and not resumed.failed
     assert all(store.check(c) is None for c in cells)
-    assert {r: (store.cell_dir(c) / "queries.csv").read_bytes() for c in finished for r in [c.relpath]} == before
-    assert os.path.isdir(out / "cells")
+    assert {c.relpath: (store.cell_dir(c) / "queries.csv").read_bytes() for c in finished} == before
