@@ -33,9 +33,7 @@ def parse_kwargs(pairs: list[str] | None, what: str) -> dict[str, Any]:
 
 
 def search(
-    agent: str = typer.Option(
-        ..., "--agent", help=f"one of {', '.join(AGENTS)} (agents/registry.py)"
-    ),
+    agent: str = typer.Option(..., "--agent", help=f"one of {', '.join(AGENTS)} (agents/registry.py)"),
     env_id: str = typer.Option("NB201-cifar10-v0", "--env", help="any registered nas-gym env id"),
     budget: int = typer.Option(500, "--budget", help="queries (max_queries of the env; steps or unique per budget=)"),
     seed: int = typer.Option(0, "--seed"),
@@ -68,6 +66,9 @@ def search(
     if budget < 1:
         raise typer.BadParameter(f"the budget must be >= 1 query, got {budget}", param_hint="--budget")
     kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    for key, flag in (("max_queries", "--budget"), ("cache", "--cache")):
+        if key in kwargs:
+            raise typer.BadParameter(f"set {key} with {flag}, not as an env kwarg", param_hint="--env-kwargs")
     overrides = parse_kwargs(hyperparams, "--hyperparams")
     try:
         check_fits(agent, env_id, kwargs)
