@@ -81,7 +81,7 @@ def test_cells_cross_every_axis_and_run_the_largest_budget():
         ("{population_size: 20}", "{population_size: fast}", 7, "'population_size' of 'rea' must be int"),
         ("{population_size: 20}", "{population_size: 2.5}", 7, "must be int"),
         ("{population_size: 20}", "{population_size: true}", 7, "must be int"),
-        ("  - agent: rs\n", "  - agent: l2nas\n    hyperparams: {actor_lr: fast}\n", 6, "'actor_lr' of 'l2nas'"),
+        ("  - agent: rs\n", "  - agent: l2nas\n    hyperparams: {actor_lr: fast}\n", 6, "'actor_lr' must be a number"),
         ("  - agent: rs\n", "  - agent: l2nas\n    hyperparams: {actor_lr: .nan}\n", 6, "must be finite"),
         # seeds: numpy/SB3 need 0..2**32-1; a huge count would allocate until MemoryError
         ("seeds: 2", f"seeds: [{2**70}]", 2, "seeds entries must be integers in 0..4294967295"),

@@ -24,12 +24,13 @@ from nas_gym.locks import LockHeldError
 USER_ERRORS: tuple[type[BaseException], ...] = (DataError, StudyError, RunSetupError, StudyOutputError, LockHeldError)
 USAGE = 2
 
-_state = {"debug": os.environ.get("NAS_GYM_DEBUG", "") not in ("", "0")}
+_state = {"debug": False}
 err_console = Console(stderr=True)
 
 
 def set_debug(on: bool) -> None:
-    _state["debug"] = _state["debug"] or on
+    """Set by every CLI invocation (flag or ``NAS_GYM_DEBUG``): one ``--debug`` run never leaks into the next."""
+    _state["debug"] = on or os.environ.get("NAS_GYM_DEBUG", "") not in ("", "0")
 
 
 def fail(message: str, code: int = USAGE) -> typer.Exit:

@@ -52,7 +52,6 @@ def search(
 ) -> None:
     """Run one search and write its per-query log, summary and best-so-far plot to OUT."""
     import nas_gym
-    from agents.registry import check_fits, check_hyperparameters
     from nas_gym.harness.cell import run_cell
     from nas_gym.harness.run_dir import check_run_dir
 
@@ -70,11 +69,6 @@ def search(
         if key in kwargs:
             raise typer.BadParameter(f"set {key} with {flag}, not as an env kwarg", param_hint="--env-kwargs")
     overrides = parse_kwargs(hyperparams, "--hyperparams")
-    try:
-        check_fits(agent, env_id, kwargs)
-        check_hyperparameters(agent, overrides)
-    except ValueError as err:
-        raise typer.BadParameter(str(err), param_hint="--agent") from None
     by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
         TextColumn("[bold]{task.fields[agent]}[/]"),

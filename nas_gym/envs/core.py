@@ -107,8 +107,17 @@ class SearchCore:
         return self.space.discretize(self.alpha.reshape(self.num_envs, *self.space.alpha_shape))
 
     # -- one step of every search -------------------------------------------------------------
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        codes = self.decode(actions)
+    def step(
+        self, actions: np.ndarray, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Query the architectures of ``actions`` for the searches in ``rows`` (all when ``None``).
+
+        Every action is validated, but only those of ``rows`` are evaluated: a vector env that
+        restarts some searches on this step must not spend (or report) their queries. Returns the
+        observation of every search, and reward, truncation and info arrays for ``rows`` only.
+        """
+        rows = np.arange(self.num_envs) if rows is None else np.asarray(rows)
+        codes = self.decode(actions)[rows]
         values = {**self.benchmark.arch_info(codes), **self.benchmark.query_many(codes, self.metrics)}
         signal, report = values[self.signal], values[self.benchmark.report_metric]
         reward = self.reward_fn(signal / 100.0)
@@ -121,27 +130,28 @@ class SearchCore:
         if latency is not None and self.config.latency_weight is not None:
             reward = reward - self.config.latency_weight * latency
         t = self.tracker
-        one_hot = self.space.one_hot(codes).reshape(self.num_envs, -1)
-        is_new, _ = t.record(self.space.key(codes), codes, one_hot, score, report)
+        one_hot = self.space.one_hot(codes).reshape(len(rows), -1)
+        is_new, _ = t.record(self.space.key(codes), codes, one_hot, score, report, rows)
+        steps, unique = t.steps[rows], t.unique[rows]
         if self.config.budget == "steps":
-            truncated = t.steps >= self.config.max_queries
+            truncated = steps >= self.config.max_queries
         else:
-            truncated = (t.unique >= self.config.max_queries) | (t.steps >= self.config.step_cap)
+            truncated = (unique >= self.config.max_queries) | (steps >= self.config.step_cap)
         info = {
             **{k: v for k, v in values.items() if k not in self.metrics or k in self.benchmark.cost_metrics},
             "codes": codes,
             "signal_acc": signal,
-            "best_codes": t.best_codes.copy(),
-            "best_key": t.best_key.copy(),
-            "best_signal_acc": t.best_signal_acc.copy(),
-            "unique_queries": t.unique.copy(),
+            "best_codes": t.best_codes[rows],
+            "best_key": t.best_key[rows],
+            "best_signal_acc": t.best_signal_acc[rows],
+            "unique_queries": unique,
             "is_new": is_new,
         }
         if self.benchmark.report_measured:
             info["report_acc"] = report
-            info["best_report_acc"] = t.best_report_acc.copy()
+            info["best_report_acc"] = t.best_report_acc[rows]
             if self.report_optimum is not None:
-                info["regret"] = self.report_optimum - t.best_report_acc
+                info["regret"] = self.report_optimum - info["best_report_acc"]
         if latency is not None:
             info["latency_ms"] = latency
         return self.observation(), reward.astype(float), truncated, info

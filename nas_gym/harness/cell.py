@@ -28,11 +28,16 @@ def make_env(env_id: str, kwargs: dict[str, Any], cache: str | Path | None) -> g
         raise RunSetupError(f"cannot make {env_id} with {kwargs}: {err}") from err
 
 
-def check_hyperparams(agent: str, hyperparams: dict[str, Any]) -> None:
-    from nas_gym.harness.study import hyperparam_problem
+def check_agent(agent: str, env_id: str, env_kwargs: dict[str, Any], hyperparams: dict[str, Any]) -> None:
+    """Refuse an agent that cannot act on the env, or overrides it does not accept, before anything runs."""
+    from agents.registry import check_fits, hyperparameter_problem
 
+    try:
+        check_fits(agent, env_id, env_kwargs)
+    except ValueError as err:
+        raise RunSetupError(str(err)) from None
     for key, value in hyperparams.items():
-        problem = hyperparam_problem(agent, key, value)
+        problem = hyperparameter_problem(agent, key, value)
         if problem is not None:
             raise RunSetupError(f"{problem} (fix the --hyperparams {key}=... override)")
 
@@ -66,9 +71,9 @@ def run_cell(
     from agents.registry import run_agent
 
     out = check_run_dir(out, overwrite)
-    if search is None:
-        check_hyperparams(agent, dict(hyperparams or {}))
     kwargs = {**(env_kwargs or {}), "max_queries": int(budget)}
+    if search is None:
+        check_agent(agent, env_id, kwargs, dict(hyperparams or {}))
     env = make_env(env_id, kwargs, cache)
     api = search_env(env)
     summary: dict[str, Any] = {

@@ -23,11 +23,8 @@ Every problem is reported as ``file:line: message`` with the offending line, so 
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import inspect
 import json
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -228,56 +225,11 @@ def agent_kwarg_names(agent: str) -> set[str]:
     return hyperparameter_names(agent)
 
 
-@functools.cache
-def _agent_parameters(agent: str) -> dict[str, inspect.Parameter]:
-    """The declaration (annotation) of every override of ``agent``, by name."""
-    from agents.baselines import SEARCHERS
-    from agents.registry import agent_entry
-
-    kind = agent_entry(agent).kind
-    if kind == "searcher":
-        cls = SEARCHERS[agent]
-    elif kind == "l2nas":
-        from agents.l2nas import L2NAS as cls
-    else:
-        from agents.sb3 import algorithm_class
-
-        cls = algorithm_class(agent)
-    params = inspect.signature(cls.__init__).parameters
-    return {name: params.get(name, inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)) for name in
-            agent_kwarg_names(agent)}  # fmt: skip
-
-
-# Scalar annotations a hyperparameter value is checked against; anything richer is left to the agent.
-_SCALARS = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "None": (type(None),)}
-
-
-def _accepted_types(param: inspect.Parameter) -> tuple[str, ...] | None:
-    """The scalar type names ``param`` is annotated with (``'float | None'``), or None when not all scalar."""
-    annotation = param.annotation
-    if annotation is inspect.Parameter.empty:
-        return None
-    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
-    names = tuple(part.strip() for part in text.split("|"))
-    return names if all(n in _SCALARS for n in names) else None
-
-
 def hyperparam_problem(agent: str, key: str, value: Any) -> str | None:
-    """Why ``key: value`` is not a valid override of ``agent`` (unknown name, wrong type), or None.
+    """Why ``key: value`` is not a valid override of ``agent`` (unknown name, wrong type), or None."""
+    from agents.registry import hyperparameter_problem
 
-    The one place a study's (and ``--hyperparams``') agent overrides are checked, so it can be
-    swapped for a lookup in the agent table (:mod:`agents.registry`).
-    """
-    params = _agent_parameters(agent)
-    if key not in params:
-        return f"agent {agent!r} has no hyperparameter {key!r}; known: {', '.join(sorted(params))}"
-    names = _accepted_types(params[key])
-    if names is None:
-        return None
-    ok = any(isinstance(value, _SCALARS[n]) and (n == "bool" or not isinstance(value, bool)) for n in names)
-    if ok and isinstance(value, float) and not math.isfinite(value):
-        return f"hyperparameter {key!r} of {agent!r} must be finite, got {value!r}"
-    return None if ok else f"hyperparameter {key!r} of {agent!r} must be {' or '.join(names)}, got {value!r}"
+    return hyperparameter_problem(agent, key, value)
 
 
 def env_kwarg_names(env_id: str) -> set[str]:
