@@ -96,6 +96,10 @@ def run_cell(
             summary["hyperparams"] = search(recorder, int(seed))
     except KeyboardInterrupt:
         interrupted = True
+    except (ValueError, TypeError) as err:
+        if recorder.records:
+            raise  # mid-search: a bug, keep the traceback
+        raise RunSetupError(f"agent {agent!r} refused its settings before the first query: {err}") from err
     finally:
         env.close()
     summary["interrupted"] = interrupted
