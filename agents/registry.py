@@ -11,7 +11,9 @@ torch and SB3 are imported only by the agents that need them.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,26 +90,70 @@ def check_fits(name: str, env_id: str, env_kwargs: Mapping[str, Any] | None = No
 
 def hyperparameter_names(name: str) -> set[str]:
     """Keyword overrides agent ``name`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
+    return set(_hyperparameters(name))
+
+
+@functools.cache
+def _hyperparameters(name: str) -> dict[str, inspect.Parameter]:
+    """Every override of agent ``name`` with its declaration (name and type annotation)."""
     entry = agent_entry(name)
     if entry.kind == "searcher":
-        return set(inspect.signature(SEARCHERS[name]).parameters) - {"self", "space", "rng"}
-    if entry.kind == "l2nas":
+        params, skip = inspect.signature(SEARCHERS[name]).parameters, {"space", "rng"}
+    elif entry.kind == "l2nas":
         from agents.l2nas import L2NAS
 
-        skip = {"self", "policy", "env", "preset", "seed", "_init_setup_model"}
-        return set(inspect.signature(L2NAS.__init__).parameters) - skip
-    from agents.sb3 import ZOO_ONLY, algorithm_class
+        params = inspect.signature(L2NAS).parameters
+        skip = {"policy", "env", "preset", "seed", "_init_setup_model"}
+    else:
+        from agents.sb3 import ZOO_ONLY, algorithm_class
 
-    names = set(inspect.signature(algorithm_class(name).__init__).parameters) - {"self", "env", "seed"}
-    return names | set(ZOO_ONLY) | {"noise_type", "noise_std"}
+        extra = {
+            n: inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in (*ZOO_ONLY, "noise_type", "noise_std")
+        }
+        params, skip = {**inspect.signature(algorithm_class(name)).parameters, **extra}, {"env", "seed"}
+    return {k: v for k, v in params.items() if k not in skip and v.kind != v.VAR_KEYWORD}
+
+
+# Scalar annotations a hyperparameter value is checked against; anything richer is left to the agent.
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "str": (str,),
+    "None": (type(None),),
+}
+
+
+def _accepted_types(param: inspect.Parameter) -> tuple[str, ...] | None:
+    """The scalar type names ``param`` is annotated with (``'float | None'``), or None when not all scalar."""
+    annotation = param.annotation
+    if annotation is inspect.Parameter.empty:
+        return None
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    names = tuple(part.strip() for part in text.split("|"))
+    return names if all(n in _SCALARS for n in names) else None
+
+
+def hyperparameter_problem(name: str, key: str, value: Any) -> str | None:
+    """Why ``key: value`` is not a valid override of agent ``name`` (unknown name, wrong type), or None."""
+    params = _hyperparameters(name)
+    if key not in params:
+        return f"agent {name!r} has no hyperparameter {key!r}; known: {', '.join(sorted(params))}"
+    names = _accepted_types(params[key])
+    if names is None:
+        return None
+    ok = any(isinstance(value, _SCALARS[n]) and (n == "bool" or not isinstance(value, bool)) for n in names)
+    if ok and isinstance(value, float) and not math.isfinite(value):
+        return f"hyperparameter {key!r} of {name!r} must be finite, got {value!r}"
+    return None if ok else f"hyperparameter {key!r} of {name!r} must be {' or '.join(names)}, got {value!r}"
 
 
 def check_hyperparameters(name: str, hyperparams: Mapping[str, Any]) -> None:
-    """Refuse hyperparameter names agent ``name`` does not accept, naming the ones it does."""
-    known = hyperparameter_names(name)
-    unknown = sorted(set(hyperparams) - known)
-    if unknown:
-        raise ValueError(f"agent {name!r} has no hyperparameter(s) {unknown}; known: {', '.join(sorted(known))}")
+    """Refuse overrides agent ``name`` does not accept or whose type is wrong, naming what it accepts."""
+    for key, value in hyperparams.items():
+        problem = hyperparameter_problem(name, key, value)
+        if problem is not None:
+            raise ValueError(problem)
 
 
 def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any] | None = None) -> dict:

@@ -49,7 +49,7 @@ def test_cli_refuses_an_impossible_pair_before_running(tmp_path, nb201_cache):
     out = tmp_path / "run"
     args = ["search", "--agent", "l2nas", "--env", "NB201-cifar10-discrete-v0", "--budget", "3", "--out", str(out)]
     result = runner.invoke(app, [*args, "--cache", str(nb201_cache)])
-    assert result.exit_code == 2 and "agents that fit" in result.output and not out.exists()
+    assert result.exit_code == 2 and "agents that fit" in result.output and not (out / "summary.json").exists()
 
 
 def test_study_refuses_an_impossible_pair_before_running(nb201_cache):
