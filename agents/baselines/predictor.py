@@ -19,6 +19,8 @@ bit-identical for the same seed and data.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 
@@ -47,7 +49,7 @@ class MLPEnsemble:
     def _views(self, flat: np.ndarray, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Weight ``(members, in, out)`` and bias ``(members, 1, out)`` views into ``flat``."""
         weights, biases, at = [], [], 0
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        for fan_in, fan_out in pairwise(sizes):
             n = self.members * fan_in * fan_out
             weights.append(flat[at : at + n].reshape(self.members, fan_in, fan_out))
             at += n
@@ -57,7 +59,7 @@ class MLPEnsemble:
 
     def _init(self, dim: int, rng: np.random.Generator) -> list[int]:
         sizes = [dim] + [self.width] * self.layers + [1]
-        total = sum(self.members * (a * b + b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        total = sum(self.members * (a * b + b) for a, b in pairwise(sizes))
         self.theta = np.zeros(total)
         self.weights, self.biases = self._views(self.theta, sizes)
         for w in self.weights:
