@@ -92,10 +92,10 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000) -> str:
     lines = ["| agent | mean rank | cells ranked | best or tied-best |", "|---|---|---|---|"]
     for row in board.itertuples():
         lines.append(f"| {row.agent} | {row.mean_rank:.2f} | {row.cells} | {row.best_or_tied} |")
-    per_space = stats.groupby(["space", "signal", "budget_kind"]).apply(
-        lambda g: f"{g[CELL].drop_duplicates().shape[0]} cells", include_groups=False
-    )
-    cells = [f"- {space}, signal `{signal}`, budget `{kind}`: {n}" for (space, signal, kind), n in per_space.items()]
+    per_space = stats[CELL].drop_duplicates().groupby(["space", "signal", "budget_kind"]).size()
+    cells = [
+        f"- {space}, signal `{signal}`, budget `{kind}`: {n} cells" for (space, signal, kind), n in per_space.items()
+    ]
     return "\n".join([caption, "", *lines, "", "Cells per part:", *cells])
 
 
