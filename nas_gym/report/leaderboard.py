@@ -50,6 +50,7 @@ def cell_stats(frame: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
         ranks = means.rank(ascending=False, method="average")
         best = means.idxmax()
         best_low = stats[best][2]
+        stds = group.groupby("agent", sort=True).best_report_acc.std(ddof=1).fillna(0.0)
         for agent, (n, mean, low, high) in stats.items():
             rows.append(
                 {
@@ -57,6 +58,7 @@ def cell_stats(frame: pd.DataFrame, reps: int = 2000) -> pd.DataFrame:
                     "agent": agent,
                     "seeds": n,
                     "mean": mean,
+                    "std": float(stds[agent]),
                     "ci_low": low,
                     "ci_high": high,
                     "rank": float(ranks[agent]),
@@ -85,8 +87,8 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000) -> str:
         f"*Cross-space leaderboard over {n_cells} cells (space x dataset x search signal x budget kind x "
         f"checkpoint; spaces: {spaces}). In each cell agents are ranked by the mean over seeds of the reported "
         "metric (NB201: test200; DARTS, OFA: the surrogate/predictor accuracy, which is also the signal) of "
-        "the best-by-signal architecture; rank 1 is best. *best or tied* counts the cells where the agent's 95% "
-        f"bootstrap CI of the mean ({reps} resamples) overlaps the best agent's. Signals marked test200 search on "
+        "the best-by-signal architecture; rank 1 is best. 'Best or tied-best' counts the cells where the agent's "
+        f"95% bootstrap CI of the mean ({reps} resamples) overlaps the best agent's. Signals marked test200 search on "
         "a test-set metric (the paper's protocol).*"
     )
     lines = ["| agent | mean rank | cells ranked | best or tied-best |", "|---|---|---|---|"]
@@ -96,7 +98,22 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000) -> str:
     cells = [
         f"- {space}, signal `{signal}`, budget `{kind}`: {n} cells" for (space, signal, kind), n in per_space.items()
     ]
-    return "\n".join([caption, "", *lines, "", "Cells per part:", *cells])
+    return "\n".join([caption, "", *lines, "", "Cells per part:", *cells, "", *best_per_cell(stats)])
+
+
+def best_per_cell(stats: pd.DataFrame) -> list[str]:
+    """Markdown table of the best agent of every cell (mean ± std over its seeds)."""
+    lines = [
+        "Best agent of each cell (mean ± std over seeds; the seeds column says how many finished):",
+        "",
+        "| space | dataset | signal | budget kind | checkpoint | best agent | mean ± std | seeds |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, group in stats.groupby(CELL, sort=True):
+        top = group.loc[group["mean"].idxmax()]
+        cells = [*map(str, key), top.agent, f"{top['mean']:.2f} ± {top['std']:.2f}", str(top.seeds)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
