@@ -30,7 +30,7 @@ def main() -> None:
 
     env = gym.make(args.env, cache=args.cache, max_queries=args.steps)
     start = time.perf_counter()
-    run_search(RandomSearch(env.unwrapped.core.space, np.random.default_rng(0)), env, seed=0)
+    run_search(RandomSearch(env.unwrapped.search_space, np.random.default_rng(0)), env, seed=0)
     rs_s = time.perf_counter() - start
 
     for preset in ("paper", "improved"):

@@ -74,7 +74,7 @@ def test_tidy_rows_are_the_checkpoints_of_the_run_logs(results_dir, report_dir):
         row = frame[(frame.protocol == "val12") & (frame.agent == "rea") & (frame.seed == 1) & (frame.budget == budget)]
         row = row[row.env == cell.env_id].iloc[0]
         assert row.steps == budget
-        assert row.best_report_acc == pytest.approx(float(rows[budget - 1]["best_test_acc"]), abs=1e-4)
+        assert row.best_report_acc == pytest.approx(float(rows[budget - 1]["best_report_acc"]), abs=1e-4)
         assert row.best_signal_acc == pytest.approx(float(rows[budget - 1]["best_signal_acc"]), abs=1e-4)
         assert row.regret == pytest.approx(94.37333333333333 - row.best_report_acc, abs=1e-4)
         assert (row.signal, row.report_metric, row.budget_kind, row.dataset) == ("val12", "test200", "steps", "cifar10")

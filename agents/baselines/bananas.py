@@ -33,6 +33,8 @@ from nas_gym.spaces.base import SearchSpace
 
 
 class Bananas(Searcher):
+    """BANANAS: neural-ensemble BO with path/one-hot features, mutation candidates, Thompson sampling."""
+
     def __init__(
         self,
         space: SearchSpace,

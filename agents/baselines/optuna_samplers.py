@@ -82,6 +82,8 @@ class _OptunaSearcher(Searcher):
 
 
 class OptunaTPE(_OptunaSearcher):
+    """Optuna TPE (multivariate) over the op codes as categorical parameters, repeats skipped."""
+
     def __init__(
         self,
         space: SearchSpace,
@@ -103,5 +105,7 @@ class OptunaTPE(_OptunaSearcher):
 
 
 class OptunaRandom(_OptunaSearcher):
+    """Optuna's RandomSampler over the op codes: a sanity check, equal in distribution to rs."""
+
     def __init__(self, space: SearchSpace, rng: np.random.Generator):
         super().__init__(space, rng, _optuna().samplers.RandomSampler(seed=int(rng.integers(2**31))), None)

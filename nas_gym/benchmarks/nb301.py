@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,6 +105,7 @@ class NB301Benchmark(Benchmark):
     default_signal = "val_acc"
     signal_metrics = ("val_acc",)
     test_metrics = ()
+    cost_metrics = ("runtime_s",)  # predicted training time to ``epoch``: the simulated cost of a query
     protocol_note = (
         "NB301 surrogate: signal and report are the same predicted validation accuracy; "
         "there is no test accuracy in NB301"
@@ -174,13 +174,6 @@ class NB301Benchmark(Benchmark):
             return np.zeros((0, len(self.metrics)))
         return np.stack([rows[k] for k in keys])
 
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        return self.predict(archs)[:, self.metrics.index(self.check_metric(metric))]
-
-    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
         pred = self.predict(archs)
-        return {m: pred[:, self.metrics.index(self.check_metric(m))] for m in metrics}
-
-    def arch_info(self, archs: np.ndarray) -> dict[str, np.ndarray]:
-        """``runtime_s``: predicted training time to ``epoch``, the simulated cost of the query (cached)."""
-        return {"runtime_s": self.query(archs, "runtime_s")}
+        return {m: pred[:, self.metrics.index(m)] for m in metrics}

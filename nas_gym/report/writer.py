@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from nas_gym.harness.transfer import TransferStudy
 from nas_gym.report.compare import poi_table, unfinished_lines
 from nas_gym.report.plots import protocol_plots
 from nas_gym.report.results import Results, load_results, tidy
 from nas_gym.report.tables import protocol_table
+from nas_gym.report.transfer import write_transfer_report
 
 
 def unfinished_section(results: Results) -> list[str]:
@@ -37,6 +39,8 @@ def write_report(results_dir: str | Path, out: str | Path | None = None, reps: i
     frame = tidy(results)
     written = [out / "results.csv"]
     frame.to_csv(written[0], index=False, float_format="%.6g")
+    if isinstance(results.study, TransferStudy):
+        return [*written, *write_transfer_report(results, out, reps)]
 
     study = results.study
     lines = [
