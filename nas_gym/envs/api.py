@@ -8,6 +8,12 @@ SB3's ``VecEnv.get_attr("search_space")`` reaches them too.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+
 from nas_gym.benchmarks.base import Benchmark
 from nas_gym.envs.config import SearchConfig
 from nas_gym.envs.core import SearchCore
@@ -53,3 +59,22 @@ class SearchEnvAPI:
     def step_cap(self) -> int:
         """Most steps one episode can take (the budget, or ``max_steps`` for unique budgets)."""
         return self._core.config.step_cap
+
+
+def search_env(env: object) -> SearchEnvAPI:
+    """The nas-gym search env under ``env``'s wrappers, typed; a clear error for any other env."""
+    inner = getattr(env, "unwrapped", env)
+    if not isinstance(inner, SearchEnvAPI):
+        raise TypeError(
+            f"{type(inner).__name__} is not a nas-gym search env; make one with gym.make of a nas-gym id "
+            "(nas_gym.ENV_IDS lists them)"
+        )
+    return inner
+
+
+def make_env(env_id: str, kwargs: Mapping[str, Any] | None = None, cache: str | os.PathLike | None = None) -> gym.Env:
+    """``gym.make(env_id, **kwargs)`` with the data ``cache`` folder when one is given."""
+    options: dict[str, Any] = dict(kwargs or {})
+    if cache is not None:
+        options["cache"] = str(cache)
+    return gym.make(env_id, **options)
