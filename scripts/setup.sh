@@ -36,7 +36,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip_install .venv --upgrade pip
 .venv/bin/python -m pip show torch >/dev/null 2>&1 || install_torch
-pip_install .venv -e ".[test]"
+# setuptools prints a boxed "Editable installation" tip (folders named like the package may shadow
+# it) on every editable install; it is about layouts like ours by design, so keep it out of the log
+QUIET_EDITABLE="ignore:Editable installation"
+PYTHONWARNINGS=$QUIET_EDITABLE pip_install .venv -e ".[test]"
 
 # .venv-interop: the third-party RL clients of the interop extra, layered over .venv (a .pth adds
 # .venv's packages after its own), because rl_zoo3 pins older pillow and python-dateutil than the
@@ -47,5 +50,5 @@ setup_interop() {
     base=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     own=$(.venv-interop/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     echo "import site; site.addsitedir('$base')" > "$own/zz_nas_gym_base_venv.pth"
-    pip_install .venv-interop -e ".[interop]"
+    PYTHONWARNINGS=$QUIET_EDITABLE pip_install .venv-interop -e ".[interop]"
 }
