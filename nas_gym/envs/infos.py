@@ -29,13 +29,16 @@ class StepInfos:
 
     def __init__(self, space: SearchSpace, num_envs: int):
         self.space = space
-        self._best_key: list[int | None] = [None] * num_envs
+        self._best_key = np.zeros(num_envs, dtype=np.int64)  # the key whose forms are cached ...
+        self._has_best = np.zeros(num_envs, dtype=bool)  # ... once the search has a best
         self._best_forms: list[dict[str, Any]] = [self.forms(None)] * num_envs
 
     def reset(self, which: np.ndarray | None = None) -> None:
         """Forget the best of the searches in ``which`` (boolean mask; all when ``None``)."""
-        for i in range(len(self._best_key)) if which is None else np.flatnonzero(which):
-            self._best_key[i], self._best_forms[i] = None, self.forms(None)
+        sel = slice(None) if which is None else which
+        self._has_best[sel] = False
+        for i in range(len(self._best_forms)) if which is None else np.flatnonzero(which):
+            self._best_forms[i] = self.forms(None)
 
     def forms(self, codes: np.ndarray | None) -> dict[str, Any]:
         """``arch`` (string) and the structured form of ``codes`` (one row); empty values for ``None``."""
@@ -47,10 +50,12 @@ class StepInfos:
 
     def update_best(self, batch: dict[str, np.ndarray], rows: np.ndarray) -> None:
         """Refresh the cached best forms of the searches whose best changed in this step."""
-        for j, i in enumerate(rows.tolist()):
-            key = int(batch["best_key"][j])  # keys may be any int64 (hashes): -inf signal marks "no best yet"
-            if key != self._best_key[i] and not np.isneginf(batch["best_signal_acc"][j]):
-                self._best_key[i], self._best_forms[i] = key, self.forms(batch["best_codes"][j])
+        keys = batch["best_key"]  # keys may be any int64 (hashes): a -inf signal marks "no best yet"
+        has = ~np.isneginf(batch["best_signal_acc"])
+        changed = has & (~self._has_best[rows] | (keys != self._best_key[rows]))
+        for j in np.flatnonzero(changed).tolist():
+            self._best_forms[rows[j]] = self.forms(batch["best_codes"][j])
+        self._best_key[rows[changed]], self._has_best[rows[changed]] = keys[changed], True
 
     def build(self, batch: dict[str, np.ndarray], rows: np.ndarray) -> list[dict[str, Any]]:
         """One info dict per search of ``rows``."""
@@ -76,7 +81,9 @@ class StepInfos:
         if key:
             put(out, key, list(self.space.to_structured(codes)), at, n)
         for k in self._best_forms[0]:
-            put(out, f"best_{k}", [copy.deepcopy(self._best_forms[i][k]) for i in at.tolist()], at, n)
+            share = k == "arch"  # strings are immutable: only structured forms need a copy per info
+            values = [f[k] if share else copy.deepcopy(f[k]) for f in (self._best_forms[i] for i in at.tolist())]
+            put(out, f"best_{k}", values, at, n)
         return out
 
 
