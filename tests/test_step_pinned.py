@@ -1,0 +1,153 @@
+"""Step results pinned to the code before the fast step path (issue 11 item 11).
+
+The digests below were produced by the batched step of main at 857dd03, before any step
+optimisation; a faster step must reproduce them bit for bit: every observation's bytes and
+dtype, every reward, every ``info`` key, value *and type* (a Python ``int`` must not become
+``np.int64``). The digest covers long trajectories; the spelled-out values of the first steps
+make a failure readable. Regenerate only for a deliberate change of semantics:
+``python tests/test_step_pinned.py --cache DIR`` prints the digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+from gymnasium import spaces as gym_spaces
+
+from nas_gym.benchmarks.nb201 import NB201Benchmark
+from nas_gym.envs import ArchSearchEnv
+from nas_gym.envs.config import SearchConfig
+from nas_gym.envs.core import SearchCore
+
+SINGLE = {
+    "default": {"max_queries": 50},
+    "discrete-unique": {"action_type": "discrete", "budget": "unique", "max_queries": 20, "top_k": 5},
+    "delta": {"action_mode": "delta", "top_k": 4, "max_queries": 40},
+    "latency-limit": {
+        "latency_device": "pixel2",
+        "latency_limit_ms": 20,
+        "reward": "transfer",
+        "acc_env": 0.9,
+        "top_k": 8,
+        "max_queries": 30,
+    },
+    "latency-weight": {"latency_device": "pixel2", "latency_weight": 0.1, "reward": "acc", "signal": "test12"},
+    "cifar100": {"dataset": "cifar100", "top_k": 3, "budget": "unique", "max_queries": 25, "max_steps": 60},
+}
+"""Single-env configurations: every branch of the step (budgets, action kinds, latency, rewards)."""
+
+SINGLE_DIGESTS = {
+    "default": "745284fe7935629bcdaac59c01d646c7da5f1f21de7f4e58e11f449ef3b9297a",
+    "discrete-unique": "c93b979f00f5829c68b6afa34dcfeb945144dc9c8753f5dd2b1b64d062429c99",
+    "delta": "2cd1eb666913fece4913f3c95e5f3462be1b4071f3f82715e7479e1a03773d70",
+    "latency-limit": "3e2bad1f94056eb932ef6c657a4a145b8b856205e56f73bb689f031c366837b1",
+    "latency-weight": "25a02c19520b3139b59e314ff547821a62075400e8d53d1dc0b07a4fcc14405c",
+    "cifar100": "ce925194bfa3c8b5e7be7f9623c14bacb5438bd1ea8d2ab3d6b5eaa71b1165c5",
+}
+
+CORE = {
+    "continuous": {"max_queries": 9, "top_k": 3},
+    "discrete-unique": {"action_type": "discrete", "budget": "unique", "max_queries": 6, "top_k": 2},
+    "delta-latency": {"action_mode": "delta", "latency_device": "pixel2", "latency_limit_ms": 20, "max_queries": 7},
+}
+"""Batched-core configurations (N = 5) with partial resets of the truncated searches."""
+
+CORE_DIGESTS = {
+    "continuous": "b09519b6dbd5bf040ed1ecbb953e866e1af49bc233365f0dc987fffa1d32078e",
+    "discrete-unique": "680ef381c0fa2407babe3fcf4519eceb2fa96aa2605df0b71278bd9230ea9501",
+    "delta-latency": "44614c9868d629e36053ca042058c04fa3110ec289e3aacf6502460d699f6022",
+}
+
+FIRST_STEPS = [
+    # (reward, info["index"], info["is_new"], info["unique_queries"]) of "default", seed 0
+    (26.63912771808769, 4390, True, 1),
+    (21.801179940339132, 14755, True, 2),
+    (21.801179940339132, 14755, False, 2),
+    (1.5640117087016367, 4891, True, 3),
+    (21.801179940339132, 14755, False, 3),
+    (37.535309381684065, 2360, True, 4),
+]
+FIRST_ARCH = "|skip_connect~0|+|skip_connect~0|nor_conv_3x3~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+
+
+def actions(space, steps: int, seed: int, batch: int | None = None) -> list[np.ndarray]:
+    """Random actions of ``space``, a third of them repeats of an earlier one (so ``is_new`` flips)."""
+    rng = np.random.default_rng(seed)
+    shape = space.shape if batch is None else (batch, *space.shape)
+    out: list[np.ndarray] = []
+    for _ in range(steps):
+        if out and rng.random() < 1 / 3:
+            out.append(out[int(rng.integers(len(out)))])
+        elif isinstance(space, gym_spaces.MultiDiscrete):
+            out.append(rng.integers(0, space.nvec, size=shape))
+        else:
+            out.append(rng.uniform(-1.0, 1.0, shape).astype(np.float32))
+    return out
+
+
+def canonical(value: Any) -> bytes:
+    """Bytes that change with any value, dtype, shape or Python type of ``value``."""
+    if isinstance(value, dict):
+        return b"{" + b",".join(k.encode() + b":" + canonical(value[k]) for k in sorted(value)) + b"}"
+    if isinstance(value, list | tuple):
+        return type(value).__name__.encode() + b"[" + b",".join(canonical(v) for v in value) + b"]"
+    if isinstance(value, np.ndarray):
+        return f"nd{value.dtype.str}{value.shape}".encode() + np.ascontiguousarray(value).tobytes()
+    return f"{type(value).__name__}:{value!r}".encode()
+
+
+def single_trajectory(cache, kwargs: dict, seed: int = 0, steps: int = 150) -> list:
+    env = ArchSearchEnv("nb201", cache=cache, **kwargs)
+    out = [env.reset(seed=seed)]
+    for a in actions(env.action_space, steps, seed + 1):
+        obs, reward, terminated, truncated, info = env.step(a)
+        out.append((obs, reward, terminated, truncated, info))
+        if truncated:
+            out.append(env.reset())
+    return out
+
+
+def core_trajectory(cache, kwargs: dict, seed: int = 0, steps: int = 40, num_envs: int = 5) -> list:
+    core = SearchCore(NB201Benchmark("cifar10", cache=cache), SearchConfig(**kwargs), num_envs=num_envs)
+    rng = np.random.default_rng(seed)
+    out: list = [core.reset(None, rng)]
+    for a in actions(core.single_action_space, steps, seed + 1, batch=num_envs):
+        obs, reward, truncated, info = core.step(a)
+        out.append((obs, reward, truncated, info))
+        if truncated.any():
+            out.append(core.reset(truncated, rng))
+    return out
+
+
+def digest(trajectory: list) -> str:
+    return hashlib.sha256(canonical(trajectory)).hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE))
+def test_single_env_steps_are_pinned(name, nb201_cache):
+    assert digest(single_trajectory(nb201_cache, SINGLE[name])) == SINGLE_DIGESTS[name]
+
+
+@pytest.mark.parametrize("name", sorted(CORE))
+def test_batched_core_steps_are_pinned(name, nb201_cache):
+    assert digest(core_trajectory(nb201_cache, CORE[name])) == CORE_DIGESTS[name]
+
+
+def test_first_steps_spelled_out(nb201_cache):
+    steps = [s for s in single_trajectory(nb201_cache, SINGLE["default"], steps=6)[1:] if len(s) == 5]
+    got = [(s[1], s[4]["index"], s[4]["is_new"], s[4]["unique_queries"]) for s in steps]
+    assert got == FIRST_STEPS
+    assert steps[0][4]["arch"] == steps[0][4]["best_arch"] == FIRST_ARCH
+
+
+if __name__ == "__main__":
+    cache = sys.argv[sys.argv.index("--cache") + 1]
+    print({k: digest(single_trajectory(cache, v)) for k, v in SINGLE.items()})
+    print({k: digest(core_trajectory(cache, v)) for k, v in CORE.items()})
+    steps = [s for s in single_trajectory(cache, SINGLE["default"], steps=6)[1:] if len(s) == 5]
+    for s in steps:
+        print((s[1], s[4]["index"], s[4]["is_new"], s[4]["unique_queries"]), s[4]["arch"])
