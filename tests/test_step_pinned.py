@@ -49,6 +49,15 @@ SINGLE_DIGESTS = {
     "cifar100": "ce925194bfa3c8b5e7be7f9623c14bacb5438bd1ea8d2ab3d6b5eaa71b1165c5",
 }
 
+OTHER_FAMILIES = {
+    "nb301": ({"top_k": 4, "max_queries": 12}, "386622e440cdbb5d1da531d48ac0e0d90dd223d8f95529595217e83c3786f174"),
+    "ofa": (
+        {"top_k": 4, "max_queries": 12, "latency_device": "note10", "latency_limit_ms": 25},
+        "97411423432769ccfedb2722e0c4cf3505d1bc293c8c039306cb204d2102ff93",
+    ),
+}
+"""The other table-free families, 30 steps each: the generic step serves them too (kwargs, digest)."""
+
 CORE = {
     "continuous": {"max_queries": 9, "top_k": 3},
     "discrete-unique": {"action_type": "discrete", "budget": "unique", "max_queries": 6, "top_k": 2},
@@ -100,8 +109,8 @@ def canonical(value: Any) -> bytes:
     return f"{type(value).__name__}:{value!r}".encode()
 
 
-def single_trajectory(cache, kwargs: dict, seed: int = 0, steps: int = 150) -> list:
-    env = ArchSearchEnv("nb201", cache=cache, **kwargs)
+def single_trajectory(cache, kwargs: dict, seed: int = 0, steps: int = 150, family: str = "nb201") -> list:
+    env = ArchSearchEnv(family, cache=cache, **kwargs)
     out = [env.reset(seed=seed)]
     for a in actions(env.action_space, steps, seed + 1):
         obs, reward, terminated, truncated, info = env.step(a)
@@ -132,6 +141,13 @@ def test_single_env_steps_are_pinned(name, nb201_cache):
     assert digest(single_trajectory(nb201_cache, SINGLE[name])) == SINGLE_DIGESTS[name]
 
 
+@pytest.mark.realdata
+@pytest.mark.parametrize("family", sorted(OTHER_FAMILIES))
+def test_other_families_steps_are_pinned(family, real_data):
+    kwargs, expected = OTHER_FAMILIES[family]
+    assert digest(single_trajectory(real_data.require(family), kwargs, steps=30, family=family)) == expected
+
+
 @pytest.mark.parametrize("name", sorted(CORE))
 def test_batched_core_steps_are_pinned(name, nb201_cache):
     assert digest(core_trajectory(nb201_cache, CORE[name])) == CORE_DIGESTS[name]
@@ -148,6 +164,7 @@ if __name__ == "__main__":
     cache = sys.argv[sys.argv.index("--cache") + 1]
     print({k: digest(single_trajectory(cache, v)) for k, v in SINGLE.items()})
     print({k: digest(core_trajectory(cache, v)) for k, v in CORE.items()})
+    print({k: digest(single_trajectory(cache, v[0], steps=30, family=k)) for k, v in OTHER_FAMILIES.items()})
     steps = [s for s in single_trajectory(cache, SINGLE["default"], steps=6)[1:] if len(s) == 5]
     for s in steps:
         print((s[1], s[4]["index"], s[4]["is_new"], s[4]["unique_queries"]), s[4]["arch"])
