@@ -56,7 +56,7 @@ OTHER_FAMILIES = {
         "97411423432769ccfedb2722e0c4cf3505d1bc293c8c039306cb204d2102ff93",
     ),
 }
-"""The other table-free families, 30 steps each: the generic step serves them too (kwargs, digest)."""
+"""The surrogate (nb301) and predictor (ofa) families, 30 steps each: the step is generic (kwargs, digest)."""
 
 CORE = {
     "continuous": {"max_queries": 9, "top_k": 3},
