@@ -1,7 +1,11 @@
 """The search logic shared by the single and the vector env: decode actions, query, reward, state.
 
 Everything is batched over ``num_envs`` parallel searches, so ``gym.make_vec`` answers N envs
-with one benchmark query and the single env is the same code with N = 1.
+with one benchmark query and the single env is the same code with N = 1. For that one row,
+numpy's fixed cost per call is the whole cost, so the step makes few calls: actions are checked
+once and later helpers trust them, the architecture key is computed once, a tabular benchmark is
+evaluated once for the whole space (:mod:`nas_gym.envs.evaluation`), and the tracker touches its
+top-K only when an architecture enters it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from gymnasium import spaces
 
 from nas_gym.benchmarks.base import Benchmark
 from nas_gym.envs.config import SearchConfig
-from nas_gym.envs.rewards import make_reward
+from nas_gym.envs.evaluation import Scorer
 from nas_gym.envs.tracker import SearchTracker
 
 
@@ -25,11 +29,14 @@ class SearchCore:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         cfg = config.resolve(benchmark)
         self.benchmark, self.num_envs, self.space, self.config = benchmark, int(num_envs), benchmark.search_space, cfg
-        self.signal: str = cfg.signal or benchmark.default_signal
-        self.reward_fn = make_reward(cfg.reward, cfg.acc_env)
-        self.latency_metric = f"latency/{cfg.latency_device}" if cfg.latency_device else None
-        wanted = [self.signal, benchmark.report_metric, self.latency_metric, *benchmark.cost_metrics]
-        self.metrics = tuple(dict.fromkeys(m for m in wanted if m is not None))
+        self.scorer = Scorer(benchmark, cfg)
+        self.signal, self.metrics = self.scorer.signal, self.scorer.metrics
+        self.table = self.scorer.tabulate()
+        """Every architecture's evaluation by key (tabular benchmarks over listable spaces), else ``None``."""
+        self._one_hots: np.ndarray | None = None  # flat one-hot by key, built on the first top-K entry
+        self._strings: list[str] | None = None  # to_string by key, built on the first request
+        self.last_keys = np.zeros(self.num_envs, dtype=np.int64)
+        """The architecture keys of the last step (for :meth:`strings`)."""
         self.report_optimum: float | None = benchmark.optimum(benchmark.report_metric)
         """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
@@ -91,46 +98,45 @@ class SearchCore:
         if a.shape != expected:
             raise ValueError(f"actions must have shape {expected}, got {a.shape}")
         if self.config.action_type == "discrete":
-            if a.dtype.kind == "f" and not np.array_equal(a, np.round(a)):
-                raise ValueError("discrete actions must be whole numbers")
-            nvec = self.single_action_space.nvec
-            if not np.isfinite(a).all() or (a < 0).any() or (a >= nvec).any():
-                raise ValueError(f"discrete actions must lie in [0, {nvec.tolist()})")
-            return a.astype(np.int64)
-        if not np.isfinite(a).all():
-            raise ValueError("actions contain NaN or inf")
-        a = np.clip(a, -1.0, 1.0)
+            return self._decode_discrete(a)
+        if not _in_unit_box(a):  # the usual actions need neither the finiteness check nor the clip
+            if not np.isfinite(a).all():
+                raise ValueError("actions contain NaN or inf")
+            a = np.clip(a, -1.0, 1.0)
         if self.config.action_mode == "delta":
             self.alpha = np.clip(self.alpha + self.config.delta_step * a, 0.0, 1.0)
         else:
             self.alpha = (a + 1.0) / 2.0
         return self.space.discretize(self.alpha.reshape(self.num_envs, *self.space.alpha_shape))
 
+    def _decode_discrete(self, a: np.ndarray) -> np.ndarray:
+        nvec = self.single_action_space.nvec
+        if a.dtype.kind == "f":
+            if not np.array_equal(a, np.round(a)):
+                raise ValueError("discrete actions must be whole numbers")
+            outside = not np.isfinite(a).all() or (a < 0).any() or (a >= nvec).any()
+        else:  # negative integers wrap to huge unsigned ones: one comparison checks both bounds
+            outside = (a.astype(np.uint64) >= nvec).any()
+        if outside:
+            raise ValueError(f"discrete actions must lie in [0, {nvec.tolist()})")
+        return a.astype(np.int64)
+
     # -- one step of every search -------------------------------------------------------------
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         codes = self.decode(actions)
-        values = {**self.benchmark.arch_info(codes), **self.benchmark.query_many(codes, self.metrics)}
-        signal, report = values[self.signal], values[self.benchmark.report_metric]
-        reward = self.reward_fn(signal / 100.0)
-        score = signal.astype(float)
-        latency = values[self.latency_metric] if self.latency_metric else None
-        if latency is not None and self.config.latency_limit_ms is not None:
-            infeasible = latency > self.config.latency_limit_ms
-            reward = np.where(infeasible, self.reward_fn(np.zeros_like(signal)), reward)
-            score = np.where(infeasible, -np.inf, score)
-        if latency is not None and self.config.latency_weight is not None:
-            reward = reward - self.config.latency_weight * latency
+        keys = self.space.key_of_valid(codes)
+        self.last_keys = keys
+        ev = self.scorer(codes) if self.table is None else self.table.take(keys)
         t = self.tracker
-        one_hot = self.space.one_hot(codes).reshape(self.num_envs, -1)
-        is_new, _ = t.record(self.space.key(codes), codes, one_hot, score, report)
+        is_new, _ = t.record(keys, codes, ev.score, ev.report, lambda rows: self._one_hot(keys, codes, rows))
         if self.config.budget == "steps":
             truncated = t.steps >= self.config.max_queries
         else:
             truncated = (t.unique >= self.config.max_queries) | (t.steps >= self.config.step_cap)
         info = {
-            **{k: v for k, v in values.items() if k not in self.metrics or k in self.benchmark.cost_metrics},
+            **ev.extra,
             "codes": codes,
-            "signal_acc": signal,
+            "signal_acc": ev.signal,
             "best_codes": t.best_codes.copy(),
             "best_key": t.best_key.copy(),
             "best_signal_acc": t.best_signal_acc.copy(),
@@ -138,10 +144,35 @@ class SearchCore:
             "is_new": is_new,
         }
         if self.benchmark.report_measured:
-            info["report_acc"] = report
+            info["report_acc"] = ev.report
             info["best_report_acc"] = t.best_report_acc.copy()
             if self.report_optimum is not None:
                 info["regret"] = self.report_optimum - t.best_report_acc
-        if latency is not None:
-            info["latency_ms"] = latency
-        return self.observation(), reward.astype(float), truncated, info
+        if ev.latency is not None:
+            info["latency_ms"] = ev.latency
+        return self.observation(), ev.reward, truncated, info
+
+    def _one_hot(self, keys: np.ndarray, codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Flat one-hot of the architectures of ``rows``: looked up by key when the space is tabulated."""
+        if self.table is None:
+            return self.space.one_hot(codes[rows]).reshape(len(rows), -1)
+        if self._one_hots is None:
+            every = self.space.all_codes()
+            self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
+        return self._one_hots[keys[rows]]
+
+    def strings(self, codes: np.ndarray, keys: np.ndarray) -> list[str]:
+        """``space.to_string(codes)`` of architectures whose ``keys`` are known: looked up when tabulated."""
+        if self.table is None:
+            return self.space.to_string(codes)
+        if self._strings is None:
+            self._strings = self.space.to_string(self.space.all_codes())
+        return [self._strings[k] for k in keys.tolist()]
+
+
+def _in_unit_box(a: np.ndarray) -> bool:
+    """Whether every entry lies in [-1, 1] (NaN does not). A Python scan of a few entries beats
+    numpy's fixed cost per call several times over; larger batches take the vectorised test."""
+    if a.size > 64:
+        return bool((abs(a) <= 1.0).all())
+    return all(-1.0 <= x <= 1.0 for x in a.ravel().tolist())

@@ -47,29 +47,31 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         obs = self._core.reset(None, self.np_random)
-        self._best_key, self._best_forms = None, self._forms(None)
+        self._best_key, self._best_forms = None, self._forms(None, None)
         return obs[0], {"protocol": self._core.protocol}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         a = np.asarray(action)
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
-        obs, reward, truncated, batch = self._core.step(a[None])
-        info: dict[str, Any] = {k: v[0].item() if v.ndim == 1 else v[0] for k, v in batch.items()}
-        info.update(self._forms(batch["codes"]))
+        core = self._core
+        obs, reward, truncated, batch = core.step(a[None])
+        # tolist() turns a one-row array into its Python scalar several times faster than .item()
+        info: dict[str, Any] = {k: v.tolist()[0] if v.ndim == 1 else v[0] for k, v in batch.items()}
+        info.update(self._forms(batch["codes"], core.last_keys))
         best_key = info["best_key"]  # keys may be any int64 (hashes): -inf signal marks "no best yet"
-        if best_key != self._best_key and not np.isneginf(info["best_signal_acc"]):
-            self._best_key, self._best_forms = best_key, self._forms(batch["best_codes"])
-        info.update({f"best_{k}": copy.deepcopy(v) for k, v in self._best_forms.items()})  # infos never share objects
-        return obs[0], float(reward[0]), False, bool(truncated[0]), info
+        if best_key != self._best_key and info["best_signal_acc"] != -np.inf:
+            self._best_key, self._best_forms = best_key, self._forms(batch["best_codes"], batch["best_key"])
+        info.update({f"best_{k}": _fresh(v) for k, v in self._best_forms.items()})  # infos never share objects
+        return obs[0], reward.tolist()[0], False, truncated.tolist()[0], info
 
-    def _forms(self, codes: np.ndarray | None) -> dict[str, Any]:
-        """``arch`` (string) and the space's structured form of ``codes`` (one row); empty values for ``None``."""
+    def _forms(self, codes: np.ndarray | None, keys: np.ndarray | None) -> dict[str, Any]:
+        """``arch`` (string) and the structured form of one row of ``codes`` with its ``keys``; empty for ``None``."""
         space = self._core.space
         key = space.structured_key
         if codes is None:
             return {"arch": "", **({key: {}} if key else {})}
-        return {"arch": space.to_string(codes)[0], **({key: space.to_structured(codes)[0]} if key else {})}
+        return {"arch": self._core.strings(codes, keys)[0], **({key: space.to_structured(codes)[0]} if key else {})}
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -87,6 +89,11 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
             f"best by {self.signal}: {self.signal}={t.best_signal_acc[0]:.2f}{shown}{extra} after {t.steps[0]} "
             f"queries ({t.unique[0]} unique)\n{self.search_space.describe(codes[0])}\n"
         )
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of ``value`` no other info shares; strings are immutable, so they are their own copy."""
+    return value if isinstance(value, str) else copy.deepcopy(value)
 
 
 def _fmt(value: Any) -> str:

@@ -13,7 +13,14 @@ equal seeds compare equal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+
+def _any(mask: np.ndarray) -> bool:
+    """``mask.any()``; a Python scan of the list is several times cheaper for the single env's one row."""
+    return mask.any() if mask.size > 32 else True in mask.tolist()
 
 
 class SearchTracker:
@@ -25,6 +32,10 @@ class SearchTracker:
         self.topk_onehot = np.zeros((num_envs, top_k, alpha_dim))
         self.onehot_sum = np.zeros((num_envs, alpha_dim))
         self.topk_count = np.zeros(num_envs, dtype=np.int64)
+        # the slot an entrant replaces (lowest score, first on ties) and its score, kept current
+        # so a step that changes no top-K costs two comparisons instead of an argmin and a gather
+        self.topk_slot = np.zeros(num_envs, dtype=np.int64)
+        self.topk_min = np.full(num_envs, -np.inf)
         self.best_signal_acc = np.full(num_envs, -np.inf)
         self.best_report_acc = np.full(num_envs, -np.inf)
         self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
@@ -32,6 +43,7 @@ class SearchTracker:
         self.steps = np.zeros(num_envs, dtype=np.int64)
         self.unique = np.zeros(num_envs, dtype=np.int64)
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
+        self._state: np.ndarray | None = None  # state() until the next top-K change
 
     def reset(self, which: np.ndarray | None = None) -> None:
         """Forget the searches in ``which`` (boolean mask; all when ``None``)."""
@@ -40,6 +52,8 @@ class SearchTracker:
         self.topk_onehot[sel] = 0.0
         self.onehot_sum[sel] = 0.0
         self.topk_count[sel] = 0
+        self.topk_slot[sel] = 0
+        self.topk_min[sel] = -np.inf
         self.best_signal_acc[sel] = -np.inf
         self.best_report_acc[sel] = -np.inf
         self.best_codes[sel] = 0
@@ -48,43 +62,53 @@ class SearchTracker:
         self.unique[sel] = 0
         for i in range(self.num_envs) if which is None else np.flatnonzero(which):
             self.seen[i] = set()
+        self._state = None
 
     def record(
-        self, keys: np.ndarray, codes: np.ndarray, onehot: np.ndarray, score: np.ndarray, report: np.ndarray
+        self,
+        keys: np.ndarray,
+        codes: np.ndarray,
+        score: np.ndarray,
+        report: np.ndarray,
+        one_hot: Callable[[np.ndarray], np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         """Record one query per search. ``keys`` are the space's unique architecture keys;
-        ``score`` is the signal (``-inf`` = infeasible, never ranked).
+        ``score`` is the signal (``-inf`` = infeasible, never ranked); ``one_hot(rows)`` gives the
+        flat one-hot of the architectures of ``rows`` (asked only for those entering a top-K).
 
         Returns ``(is_new, improved)`` boolean arrays.
         """
-        is_new = np.fromiter((self._add(i, k) for i, k in enumerate(keys.tolist())), bool, self.num_envs)
-        self.steps += 1
-        self.unique += is_new
-        rows = np.arange(self.num_envs)
-        slot = self.topk_score.argmin(axis=1)
-        enter = is_new & (score > self.topk_score[rows, slot])
-        if enter.any():
-            r, s = rows[enter], slot[enter]
-            self.topk_count[r] += np.isneginf(self.topk_score[r, s])
-            self.onehot_sum[r] += onehot[r] - self.topk_onehot[r, s]
-            self.topk_score[r, s] = score[r]
-            self.topk_onehot[r, s] = onehot[r]
+        # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
+        is_new = np.array([not (k in seen or seen.add(k)) for seen, k in zip(self.seen, keys.tolist())], bool)
+        self.steps = self.steps + 1  # rebinding is cheaper than numpy's in-place add on a few rows
+        self.unique = self.unique + is_new
+        enter = is_new & (score > self.topk_min)
+        if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
+            return is_new, enter
+        self._enter(np.flatnonzero(enter), score, one_hot)
         improved = score > self.best_signal_acc
-        if improved.any():
+        if _any(improved):
             self.best_signal_acc[improved] = score[improved]
             self.best_report_acc[improved] = report[improved]
             self.best_codes[improved] = codes[improved]
             self.best_key[improved] = keys[improved]
         return is_new, improved
 
-    def _add(self, i: int, key: int) -> bool:
-        seen = self.seen[i]
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
+    def _enter(self, rows: np.ndarray, score: np.ndarray, one_hot: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Put the architectures of ``rows`` in their top-K, in place of each one's lowest entry."""
+        slot, onehot = self.topk_slot[rows], one_hot(rows)
+        self.topk_count[rows] += self.topk_min[rows] == -np.inf
+        self.onehot_sum[rows] += onehot - self.topk_onehot[rows, slot]
+        self.topk_score[rows, slot] = score[rows]
+        self.topk_onehot[rows, slot] = onehot
+        slot = self.topk_score[rows].argmin(axis=1)
+        self.topk_slot[rows] = slot
+        self.topk_min[rows] = self.topk_score[rows, slot]
+        self._state = None
 
     def state(self) -> np.ndarray:
-        """Mean one-hot of each search's top-K, ``(num_envs, alpha_dim)`` float32."""
-        count = np.maximum(self.topk_count, 1)[:, None]
-        return (self.onehot_sum / count).astype(np.float32)
+        """Mean one-hot of each search's top-K, ``(num_envs, alpha_dim)`` float32 (a fresh array)."""
+        if self._state is None:
+            count = np.maximum(self.topk_count, 1)[:, None]
+            self._state = (self.onehot_sum / count).astype(np.float32)
+        return self._state.copy()

@@ -61,7 +61,15 @@ def _format(row: Sequence[int]) -> str:
 @functools.cache
 def _strings_by_rank() -> tuple[str, ...]:
     """Every NB201 string, by lexicographic rank: formatting is then one lookup per architecture."""
-    return tuple(_format(row) for row in rank_to_codes(np.arange(NUM_ARCHS)).tolist())
+    return tuple(_format(row) for row in _all_codes().tolist())
+
+
+@functools.cache
+def _all_codes() -> np.ndarray:
+    """Every cell's op codes, by lexicographic rank (read-only: it is shared)."""
+    codes = rank_to_codes(np.arange(NUM_ARCHS))
+    codes.flags.writeable = False
+    return codes
 
 
 def codes_to_strings(codes: np.ndarray | Sequence) -> list[str]:
@@ -170,6 +178,12 @@ class NB201SearchSpace(SearchSpace):
 
     def key(self, codes: np.ndarray) -> np.ndarray:
         return codes_to_rank(codes)
+
+    def key_of_valid(self, codes: np.ndarray) -> np.ndarray:
+        return codes.dot(_BASE5)
+
+    def all_codes(self) -> np.ndarray:
+        return _all_codes()
 
     def to_string(self, codes: np.ndarray) -> list[str]:
         return codes_to_strings(codes)
