@@ -10,6 +10,8 @@ top-K only when an architecture enters it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from gymnasium import spaces
 
@@ -152,10 +154,11 @@ class SearchCore:
             info["latency_ms"] = ev.latency
         return self.observation(), ev.reward, truncated, info
 
-    def _one_hot(self, keys: np.ndarray, codes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _one_hot(self, keys: np.ndarray, codes: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
         """Flat one-hot of the architectures of ``rows``: looked up by key when the space is tabulated."""
         if self.table is None:
-            return self.space.one_hot(codes[rows]).reshape(len(rows), -1)
+            picked = codes[rows]
+            return self.space.one_hot(picked).reshape(len(picked), -1)
         if self._one_hots is None:
             every = self.space.all_codes()
             self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
@@ -171,8 +174,10 @@ class SearchCore:
 
 
 def _in_unit_box(a: np.ndarray) -> bool:
-    """Whether every entry lies in [-1, 1] (NaN does not). A Python scan of a few entries beats
-    numpy's fixed cost per call several times over; larger batches take the vectorised test."""
+    """Whether every entry lies in [-1, 1] (NaN does not). For a few entries, Python's sum, min and
+    max over the list beat numpy's fixed cost per call several times over; a finite sum rules out
+    NaN and inf, which would make min and max unreliable."""
     if a.size > 64:
         return bool((abs(a) <= 1.0).all())
-    return all(-1.0 <= x <= 1.0 for x in a.ravel().tolist())
+    entries = a.ravel().tolist()
+    return math.isfinite(sum(entries)) and min(entries) >= -1.0 and max(entries) <= 1.0

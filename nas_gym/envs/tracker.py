@@ -70,22 +70,25 @@ class SearchTracker:
         codes: np.ndarray,
         score: np.ndarray,
         report: np.ndarray,
-        one_hot: Callable[[np.ndarray], np.ndarray],
+        one_hot: Callable[[np.ndarray | slice], np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray]:
         """Record one query per search. ``keys`` are the space's unique architecture keys;
         ``score`` is the signal (``-inf`` = infeasible, never ranked); ``one_hot(rows)`` gives the
-        flat one-hot of the architectures of ``rows`` (asked only for those entering a top-K).
+        flat one-hot of the architectures of ``rows`` (an index array or a slice), asked only for
+        those entering a top-K.
 
         Returns ``(is_new, improved)`` boolean arrays.
         """
         # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
-        is_new = np.array([not (k in seen or seen.add(k)) for seen, k in zip(self.seen, keys.tolist())], bool)
+        is_new = np.array(
+            [not (k in seen or seen.add(k)) for seen, k in zip(self.seen, keys.tolist(), strict=True)], bool
+        )
         self.steps = self.steps + 1  # rebinding is cheaper than numpy's in-place add on a few rows
         self.unique = self.unique + is_new
         enter = is_new & (score > self.topk_min)
         if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
             return is_new, enter
-        self._enter(np.flatnonzero(enter), score, one_hot)
+        self._enter(enter.nonzero()[0], score, one_hot)
         improved = score > self.best_signal_acc
         if _any(improved):
             self.best_signal_acc[improved] = score[improved]
@@ -94,16 +97,18 @@ class SearchTracker:
             self.best_key[improved] = keys[improved]
         return is_new, improved
 
-    def _enter(self, rows: np.ndarray, score: np.ndarray, one_hot: Callable[[np.ndarray], np.ndarray]) -> None:
+    def _enter(self, rows: np.ndarray, score: np.ndarray, one_hot: Callable[[np.ndarray | slice], np.ndarray]) -> None:
         """Put the architectures of ``rows`` in their top-K, in place of each one's lowest entry."""
-        slot, onehot = self.topk_slot[rows], one_hot(rows)
-        self.topk_count[rows] += self.topk_min[rows] == -np.inf
-        self.onehot_sum[rows] += onehot - self.topk_onehot[rows, slot]
-        self.topk_score[rows, slot] = score[rows]
+        # when every search enters (always so for the single env) a slice selects them: views, not gathers
+        sel = slice(None) if len(rows) == self.num_envs else rows
+        slot, onehot = self.topk_slot[sel], one_hot(sel)
+        self.topk_count[sel] += self.topk_min[sel] == -np.inf
+        self.onehot_sum[sel] += onehot - self.topk_onehot[rows, slot]
+        self.topk_score[rows, slot] = score[sel]
         self.topk_onehot[rows, slot] = onehot
-        slot = self.topk_score[rows].argmin(axis=1)
-        self.topk_slot[rows] = slot
-        self.topk_min[rows] = self.topk_score[rows, slot]
+        slot = self.topk_score[sel].argmin(axis=1)
+        self.topk_slot[sel] = slot
+        self.topk_min[sel] = self.topk_score[rows, slot]
         self._state = None
 
     def state(self) -> np.ndarray:
