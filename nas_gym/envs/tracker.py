@@ -18,6 +18,10 @@ from collections.abc import Callable
 import numpy as np
 
 
+_EMPTY = -np.inf
+"""The score of an empty top-K slot."""
+
+
 def _any(mask: np.ndarray) -> bool:
     """``mask.any()``; a Python scan of the list is several times cheaper for the single env's one row."""
     return mask.any() if mask.size > 32 else True in mask.tolist()
@@ -102,8 +106,9 @@ class SearchTracker:
         # when every search enters (always so for the single env) a slice selects them: views, not gathers
         sel = slice(None) if len(rows) == self.num_envs else rows
         slot, onehot = self.topk_slot[sel], one_hot(sel)
-        self.topk_count[sel] += self.topk_min[sel] == -np.inf
-        self.onehot_sum[sel] += onehot - self.topk_onehot[rows, slot]
+        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
+        self.topk_count[sel] = self.topk_count[sel] + (self.topk_min[sel] == _EMPTY)
+        self.onehot_sum[sel] = self.onehot_sum[sel] + (onehot - self.topk_onehot[rows, slot])
         self.topk_score[rows, slot] = score[sel]
         self.topk_onehot[rows, slot] = onehot
         slot = self.topk_score[sel].argmin(axis=1)
