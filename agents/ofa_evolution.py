@@ -25,6 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.baselines.base import Searcher, run_search
+from nas_gym.envs.api import search_env
 from nas_gym.spaces.ofa import CODE_LENGTH, NUM_BLOCKS, NUM_STAGES, OFASearchSpace
 
 LatencyFn = Callable[[np.ndarray], np.ndarray]
@@ -196,7 +197,7 @@ def make_searcher(name: str, env: gym.Env, seed: int, **kwargs) -> Searcher:
     """A searcher for an OFA env, bound to the env's own latency device and limit."""
     if name not in SEARCHERS:
         raise ValueError(f"unknown searcher {name!r}; choose one of {', '.join(SEARCHERS)}")
-    search = env.unwrapped
+    search = search_env(env)
     config, benchmark = search.search_config, search.benchmark
     limit, metric = config.latency_limit_ms, f"latency/{config.latency_device}"
     latency_fn = None if limit is None else (lambda codes: benchmark.query(codes, metric))
@@ -214,7 +215,7 @@ def run(name: str, env_id: str, budget: int, seed: int, cache: str | None = None
     result = {"searcher": name, "env": env_id, "seed": seed, "queries": budget, "unique": info["unique_queries"]}
     if not info["best_arch"]:  # nothing feasible was queried
         return {**result, "best_predicted_acc": float("nan"), "best_arch": {}}
-    costs = env.unwrapped.benchmark.arch_info(info["best_codes"][None])
+    costs = search_env(env).benchmark.arch_info(info["best_codes"][None])
     return {
         **result,
         "best_predicted_acc": info["best_signal_acc"],

@@ -10,22 +10,9 @@ import nas_gym  # noqa: F401 (registers the env ids)
 from agents.baselines import SEARCHERS, ActionEncoder, LocalSearch, Reinforce, run_search
 from agents.baselines.base import mutate, neighbours
 from nas_gym.spaces.nb201 import NB201SearchSpace
+from tests.conftest import ScrambleTestMetrics
 
 NVEC = np.array(NB201SearchSpace.code_nvec)
-
-
-class ScrambleTestMetrics(gym.Wrapper):
-    """Replaces every test-set field of ``info`` with noise: an agent that reads one changes course."""
-
-    def __init__(self, env):
-        super().__init__(env)
-        self.garbage = np.random.default_rng(123)
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        for key in ("report_acc", "best_report_acc", "regret"):
-            info[key] = float(self.garbage.uniform(-1e9, 1e9))
-        return obs, reward, terminated, truncated, info
 
 
 class ArchLog(gym.Wrapper):

@@ -12,7 +12,7 @@ from scipy.stats import kendalltau, spearmanr
 from nas_gym.benchmarks.nb301 import NB301Benchmark
 from nas_gym.data.store import DataMissingError, load_arrays, read_manifest
 from nas_gym.spaces.darts import YAHPO_PREFIX, DARTSSearchSpace, codes_to_config, config_to_codes, genotype_to_codes
-from tests.test_darts_space import DARTS_V2
+from tests.conftest import DARTS_V2
 
 pytestmark = pytest.mark.realdata
 

@@ -1,12 +1,10 @@
-"""OFA envs and the OFA evolution baseline on the real data."""
+"""OFA envs and the OFA evolution baseline on the real data (the id contract is in test_env_contract.py)."""
 
 from __future__ import annotations
 
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
-from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import nas_gym
 from agents.baselines.base import ActionEncoder, run_search
@@ -25,13 +23,6 @@ def cache(real_data):
 def test_ids_are_registered():
     assert set(IDS) <= set(nas_gym.ENV_IDS)
     assert "OFA-MBv3-v0" in IDS and "OFA-MBv3-note10-lat25-v0" in IDS
-
-
-@pytest.mark.parametrize("env_id", sorted(IDS))
-def test_checkers(env_id, cache):
-    env = gym.make(env_id, cache=cache, max_queries=20)
-    check_env(env.unwrapped, skip_render_check=True)
-    sb3_check_env(env)
 
 
 def test_defaults_follow_the_paper(cache):
@@ -76,25 +67,6 @@ def test_latency_limit_is_hard(cache):
             best = env.unwrapped.search_space.from_dicts([info["best_arch_dict"]])
             assert env.unwrapped.benchmark.query(best, "latency/note10")[0] <= 20
     assert truncated and 0 < feasible < 200
-
-
-def test_same_seed_same_trajectory(cache):
-    def rollout():
-        env = gym.make("OFA-MBv3-v0", cache=cache, max_queries=30)
-        env.reset(seed=7)
-        env.action_space.seed(7)
-        return [env.step(env.action_space.sample())[:2] for _ in range(30)]
-
-    a, b = rollout(), rollout()
-    assert all(np.array_equal(x[0], y[0]) and x[1] == y[1] for x, y in zip(a, b, strict=True))
-
-
-def test_vector_env(cache):
-    envs = gym.make_vec("OFA-MBv3-discrete-v0", num_envs=3, vectorization_mode="vector_entry_point", cache=cache)
-    obs, _ = envs.reset(seed=0)
-    obs, reward, _, _, info = envs.step(envs.action_space.sample())
-    assert obs.shape == (3, 195) and reward.shape == (3,) and info["codes"].shape == (3, 26)
-    assert "regret" not in info
 
 
 def test_bad_env_kwargs(cache):

@@ -15,6 +15,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from nas_gym.envs.api import search_env
 from nas_gym.spaces.base import SearchSpace
 
 
@@ -66,7 +67,7 @@ class ActionEncoder:
     one-hot alpha mapped to ``[-1, 1]`` for a continuous (absolute) one."""
 
     def __init__(self, env: gym.Env):
-        search = env.unwrapped
+        search = search_env(env)
         self.space: SearchSpace = search.search_space
         self.discrete = isinstance(env.action_space, spaces.MultiDiscrete)
         if not self.discrete and search.search_config.action_mode != "absolute":

@@ -229,9 +229,12 @@ class OFABenchmark(Benchmark):
 
     def predict_fraction(self, features: np.ndarray) -> np.ndarray:
         """The predictor on ``(n, 128)`` features; returns accuracy fractions ``(n,)`` (float32 math)."""
+        # Row by row: a batched float32 matmul sums in an order that depends on the batch size, and
+        # an architecture's accuracy must not depend on what else is queried with it (a vector env
+        # must give each search exactly what a single env gives).
         h = np.asarray(features, dtype=np.float32)
         for j, (w, b) in enumerate(self._layers):
-            h = h @ w + b
+            h = np.stack([row @ w for row in h]).reshape(len(h), w.shape[1]) + b
             if j < len(self._layers) - 1:
                 np.maximum(h, 0.0, out=h)
         return h[:, 0]

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from nas_gym.cli.errors import user_errors
+
 console = Console()
 
 
@@ -20,15 +22,17 @@ def bench(
     cache: Path | None = typer.Option(None, "--cache", help="data cache folder (default: $NAS_GYM_DATA or user cache)"),
 ) -> None:
     """Run every (agent, env, protocol, seed) cell of STUDY into OUT; resumable with --resume."""
-    from nas_gym.harness import StudyError, check_envs, load_study, run_study
+    from nas_gym.harness import check_envs, load_study, run_study
     from nas_gym.harness.backends import BACKENDS
-    from nas_gym.harness.runner import StudyOutputExists
+    from nas_gym.harness.runner import StudyOutputError
     from nas_gym.harness.study import resolve_study_path
 
     if backend not in BACKENDS:
         raise typer.BadParameter(
             f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}", param_hint="--backend"
         )
+    if workers is not None and workers < 1:
+        raise typer.BadParameter(f"--workers must be >= 1, got {workers}", param_hint="--workers")
     if backend == "ray":
         try:
             import ray  # noqa: F401
@@ -36,20 +40,14 @@ def bench(
             raise typer.BadParameter(
                 "the ray backend needs Ray: pip install 'nas-gym[ray]'", param_hint="--backend"
             ) from None
-    try:
+    with user_errors(StudyOutputError):
         spec = load_study(resolve_study_path(study))
         check_envs(spec, str(cache) if cache else None)
-    except StudyError as err:
-        console.print(f"[red]{err}[/red]", soft_wrap=True, highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    try:
-        run = run_study(spec, out, backend, workers, resume, address, str(cache) if cache else None, console)
-    except StudyOutputExists as err:
-        console.print(f"[red]{err}[/red]")
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        console.print(f"[yellow]interrupted; finished cells are kept. Continue with --resume --out {out}[/yellow]")
-        raise typer.Exit(130) from None
+        try:
+            run = run_study(spec, out, backend, workers, resume, address, str(cache) if cache else None, console)
+        except KeyboardInterrupt:
+            console.print(f"[yellow]interrupted; finished cells are kept. Continue with --resume --out {out}[/yellow]")
+            raise typer.Exit(130) from None
     console.print(
         f"{len(run.completed)} cells run, {run.skipped} already finished, {len(run.failed)} failed -> {out}",
         soft_wrap=True,

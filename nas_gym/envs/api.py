@@ -53,3 +53,14 @@ class SearchEnvAPI:
     def step_cap(self) -> int:
         """Most steps one episode can take (the budget, or ``max_steps`` for unique budgets)."""
         return self._core.config.step_cap
+
+
+def search_env(env: object) -> SearchEnvAPI:
+    """The nas-gym search env under ``env``'s wrappers, typed; a clear error for any other env."""
+    inner = getattr(env, "unwrapped", env)
+    if not isinstance(inner, SearchEnvAPI):
+        raise TypeError(
+            f"{type(inner).__name__} is not a nas-gym search env; make one with gym.make of a nas-gym id "
+            "(nas_gym.ENV_IDS lists them)"
+        )
+    return inner

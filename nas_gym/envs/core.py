@@ -36,9 +36,7 @@ class SearchCore:
         self.table = self.scorer.tabulate()
         """Every architecture's evaluation by key (tabular benchmarks over listable spaces), else ``None``."""
         self._one_hots: np.ndarray | None = None  # flat one-hot by key, built on the first top-K entry
-        self._strings: list[str] | None = None  # to_string by key, built on the first request
-        self.last_keys = np.zeros(self.num_envs, dtype=np.int64)
-        """The architecture keys of the last step (for :meth:`strings`)."""
+        self._every = np.arange(self.num_envs)
         self.report_optimum: float | None = benchmark.optimum(benchmark.report_metric)
         """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
@@ -124,53 +122,57 @@ class SearchCore:
         return a.astype(np.int64)
 
     # -- one step of every search -------------------------------------------------------------
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    def step(
+        self, actions: np.ndarray, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Query the architectures of ``actions`` for the searches in ``rows`` (all when ``None``).
+
+        Every action is validated, but only those of ``rows`` are evaluated: a vector env that
+        restarts some searches on this step must not spend (or report) their queries. Returns the
+        observation of every search, and reward, truncation and info arrays for ``rows`` only.
+        """
         codes = self.decode(actions)
+        if rows is not None:
+            rows = np.asarray(rows)
+            codes = codes[rows]
         keys = self.space.key_of_valid(codes)
-        self.last_keys = keys
         ev = self.scorer(codes) if self.table is None else self.table.take(keys)
         t = self.tracker
-        is_new, _ = t.record(keys, codes, ev.score, ev.report, lambda rows: self._one_hot(keys, codes, rows))
+        is_new, _ = t.record(keys, codes, lambda at: self._one_hot(keys, codes, at), ev.score, ev.report, rows)
+        at = self._every if rows is None else rows
+        steps, unique = t.steps[at], t.unique[at]
         if self.config.budget == "steps":
-            truncated = t.steps >= self.config.max_queries
+            truncated = steps >= self.config.max_queries
         else:
-            truncated = (t.unique >= self.config.max_queries) | (t.steps >= self.config.step_cap)
+            truncated = (unique >= self.config.max_queries) | (steps >= self.config.step_cap)
         info = {
             **ev.extra,
             "codes": codes,
             "signal_acc": ev.signal,
-            "best_codes": t.best_codes.copy(),
-            "best_key": t.best_key.copy(),
-            "best_signal_acc": t.best_signal_acc.copy(),
-            "unique_queries": t.unique.copy(),
+            "best_codes": t.best_codes[at],
+            "best_key": t.best_key[at],
+            "best_signal_acc": t.best_signal_acc[at],
+            "unique_queries": unique,
             "is_new": is_new,
         }
         if self.benchmark.report_measured:
             info["report_acc"] = ev.report
-            info["best_report_acc"] = t.best_report_acc.copy()
+            info["best_report_acc"] = t.best_report_acc[at]
             if self.report_optimum is not None:
-                info["regret"] = self.report_optimum - t.best_report_acc
+                info["regret"] = self.report_optimum - info["best_report_acc"]
         if ev.latency is not None:
             info["latency_ms"] = ev.latency
         return self.observation(), ev.reward, truncated, info
 
-    def _one_hot(self, keys: np.ndarray, codes: np.ndarray, rows: np.ndarray | slice) -> np.ndarray:
-        """Flat one-hot of the architectures of ``rows``: looked up by key when the space is tabulated."""
+    def _one_hot(self, keys: np.ndarray, codes: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
+        """Flat one-hot of the architectures at ``at`` of a step's batch: looked up by key when tabulated."""
         if self.table is None:
-            picked = codes[rows]
+            picked = codes[at]
             return self.space.one_hot(picked).reshape(len(picked), -1)
         if self._one_hots is None:
             every = self.space.all_codes()
             self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
-        return self._one_hots[keys[rows]]
-
-    def strings(self, codes: np.ndarray, keys: np.ndarray) -> list[str]:
-        """``space.to_string(codes)`` of architectures whose ``keys`` are known: looked up when tabulated."""
-        if self.table is None:
-            return self.space.to_string(codes)
-        if self._strings is None:
-            self._strings = self.space.to_string(self.space.all_codes())
-        return [self._strings[k] for k in keys.tolist()]
+        return self._one_hots[keys[at]]
 
 
 def _in_unit_box(a: np.ndarray) -> bool:

@@ -57,6 +57,13 @@ def benchmark_kwargs(cls: type[Benchmark]) -> frozenset[str]:
     return frozenset(named) | cls.extra_kwargs()
 
 
+def accepted_kwargs(name: str) -> frozenset[str]:
+    """Every keyword an env of family ``name`` accepts: search kwargs, benchmark kwargs, ``render_mode``."""
+    if name not in FAMILIES:
+        raise ValueError(f"unknown benchmark family {name!r}; choose one of {', '.join(FAMILIES)}")
+    return SEARCH_KWARGS | benchmark_kwargs(FAMILIES[name].benchmark_class()) | {"benchmark", "render_mode"}
+
+
 def build(name: str | Benchmark, kwargs: Mapping[str, Any]) -> tuple[Benchmark, dict[str, Any]]:
     """The benchmark of family ``name`` and the search kwargs (family defaults applied).
 

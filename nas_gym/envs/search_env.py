@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import gymnasium as gym
@@ -13,6 +12,7 @@ from nas_gym.envs.api import SearchEnvAPI
 from nas_gym.envs.config import SearchConfig
 from nas_gym.envs.core import SearchCore
 from nas_gym.envs.families import build
+from nas_gym.envs.infos import StepInfos
 
 
 class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
@@ -41,37 +41,20 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
         self._core = SearchCore(bench, SearchConfig(**search), num_envs=1)
         self.action_space = self._core.single_action_space
         self.observation_space = self._core.single_observation_space
-        self._best_key: int | None = None
-        self._best_forms: dict[str, Any] = {}
+        self._infos = StepInfos(self._core.space, 1)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         obs = self._core.reset(None, self.np_random)
-        self._best_key, self._best_forms = None, self._forms(None, None)
+        self._infos.reset()
         return obs[0], {"protocol": self._core.protocol}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
         a = np.asarray(action)
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
-        core = self._core
-        obs, reward, truncated, batch = core.step(a[None])
-        # tolist() turns a one-row array into its Python scalar several times faster than .item()
-        info: dict[str, Any] = {k: v.tolist()[0] if v.ndim == 1 else v[0] for k, v in batch.items()}
-        info.update(self._forms(batch["codes"], core.last_keys))
-        best_key = info["best_key"]  # keys may be any int64 (hashes): -inf signal marks "no best yet"
-        if best_key != self._best_key and info["best_signal_acc"] != -np.inf:
-            self._best_key, self._best_forms = best_key, self._forms(batch["best_codes"], batch["best_key"])
-        info.update({f"best_{k}": _fresh(v) for k, v in self._best_forms.items()})  # infos never share objects
-        return obs[0], reward.tolist()[0], False, truncated.tolist()[0], info
-
-    def _forms(self, codes: np.ndarray | None, keys: np.ndarray | None) -> dict[str, Any]:
-        """``arch`` (string) and the structured form of one row of ``codes`` with its ``keys``; empty for ``None``."""
-        space = self._core.space
-        key = space.structured_key
-        if codes is None:
-            return {"arch": "", **({key: {}} if key else {})}
-        return {"arch": self._core.strings(codes, keys)[0], **({key: space.to_structured(codes)[0]} if key else {})}
+        obs, reward, truncated, batch = self._core.step(a[None])
+        return obs[0], float(reward[0]), False, bool(truncated[0]), self._infos.build(batch, np.zeros(1, np.int64))[0]
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
@@ -89,11 +72,6 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
             f"best by {self.signal}: {self.signal}={t.best_signal_acc[0]:.2f}{shown}{extra} after {t.steps[0]} "
             f"queries ({t.unique[0]} unique)\n{self.search_space.describe(codes[0])}\n"
         )
-
-
-def _fresh(value: Any) -> Any:
-    """A copy of ``value`` no other info shares; strings are immutable, so they are their own copy."""
-    return value if isinstance(value, str) else copy.deepcopy(value)
 
 
 def _fmt(value: Any) -> str:

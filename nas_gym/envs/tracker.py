@@ -17,7 +17,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-
 _EMPTY = -np.inf
 """The score of an empty top-K slot."""
 
@@ -72,48 +71,63 @@ class SearchTracker:
         self,
         keys: np.ndarray,
         codes: np.ndarray,
+        one_hot: Callable[[np.ndarray | slice], np.ndarray],
         score: np.ndarray,
         report: np.ndarray,
-        one_hot: Callable[[np.ndarray | slice], np.ndarray],
+        rows: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Record one query per search. ``keys`` are the space's unique architecture keys;
-        ``score`` is the signal (``-inf`` = infeasible, never ranked); ``one_hot(rows)`` gives the
-        flat one-hot of the architectures of ``rows`` (an index array or a slice), asked only for
-        those entering a top-K.
+        """Record one query for each search in ``rows`` (all when ``None``; the arrays hold one entry
+        per row). ``keys`` are the space's unique architecture keys; ``score`` is the signal
+        (``-inf`` = infeasible, never ranked); ``one_hot(at)`` gives the flat one-hot of the
+        architectures at ``at`` (an index array or a slice) of these arrays, asked only for those
+        entering a top-K. Searches outside ``rows`` are left untouched, so a vector env can step
+        some searches while others restart.
 
-        Returns ``(is_new, improved)`` boolean arrays.
+        Returns ``(is_new, improved)`` boolean arrays, one entry per row.
         """
+        sel = slice(None) if rows is None else rows
+        searches = range(self.num_envs) if rows is None else rows.tolist()
         # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
-        is_new = np.array(
-            [not (k in seen or seen.add(k)) for seen, k in zip(self.seen, keys.tolist(), strict=True)], bool
-        )
-        self.steps = self.steps + 1  # rebinding is cheaper than numpy's in-place add on a few rows
-        self.unique = self.unique + is_new
-        enter = is_new & (score > self.topk_min)
+        seen = self.seen
+        new = [not (k in seen[i] or seen[i].add(k)) for i, k in zip(searches, keys.tolist(), strict=True)]
+        is_new = np.array(new, dtype=bool)
+        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
+        self.steps[sel] = self.steps[sel] + 1
+        self.unique[sel] = self.unique[sel] + is_new
+        enter = is_new & (score > self.topk_min[sel])
         if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
             return is_new, enter
-        self._enter(enter.nonzero()[0], score, one_hot)
-        improved = score > self.best_signal_acc
+        self._enter(enter.nonzero()[0], rows, score, one_hot)
+        improved = score > self.best_signal_acc[sel]
         if _any(improved):
-            self.best_signal_acc[improved] = score[improved]
-            self.best_report_acc[improved] = report[improved]
-            self.best_codes[improved] = codes[improved]
-            self.best_key[improved] = keys[improved]
+            r = improved if rows is None else rows[improved]
+            self.best_signal_acc[r] = score[improved]
+            self.best_report_acc[r] = report[improved]
+            self.best_codes[r] = codes[improved]
+            self.best_key[r] = keys[improved]
         return is_new, improved
 
-    def _enter(self, rows: np.ndarray, score: np.ndarray, one_hot: Callable[[np.ndarray | slice], np.ndarray]) -> None:
-        """Put the architectures of ``rows`` in their top-K, in place of each one's lowest entry."""
-        # when every search enters (always so for the single env) a slice selects them: views, not gathers
-        sel = slice(None) if len(rows) == self.num_envs else rows
-        slot, onehot = self.topk_slot[sel], one_hot(sel)
-        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
+    def _enter(
+        self,
+        at: np.ndarray,
+        rows: np.ndarray | None,
+        score: np.ndarray,
+        one_hot: Callable[[np.ndarray | slice], np.ndarray],
+    ) -> None:
+        """Put the architectures at ``at`` of a step's arrays (of searches ``rows[at]``) in their
+        top-K, in place of each one's lowest entry."""
+        r = at if rows is None else rows[at]
+        # every search entering (always so for the single env) is selected by a slice: views, not gathers
+        every = rows is None and len(at) == self.num_envs
+        sel, pick = (slice(None), slice(None)) if every else (r, at)
+        slot, onehot = self.topk_slot[sel], one_hot(pick)
         self.topk_count[sel] = self.topk_count[sel] + (self.topk_min[sel] == _EMPTY)
-        self.onehot_sum[sel] = self.onehot_sum[sel] + (onehot - self.topk_onehot[rows, slot])
-        self.topk_score[rows, slot] = score[sel]
-        self.topk_onehot[rows, slot] = onehot
+        self.onehot_sum[sel] = self.onehot_sum[sel] + (onehot - self.topk_onehot[r, slot])
+        self.topk_score[r, slot] = score[pick]
+        self.topk_onehot[r, slot] = onehot
         slot = self.topk_score[sel].argmin(axis=1)
         self.topk_slot[sel] = slot
-        self.topk_min[sel] = self.topk_score[rows, slot]
+        self.topk_min[sel] = self.topk_score[r, slot]
         self._state = None
 
     def state(self) -> np.ndarray:

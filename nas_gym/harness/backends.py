@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
@@ -19,6 +21,7 @@ from nas_gym.harness.study import Cell
 
 BACKENDS = ("local", "ray")
 Outcome = tuple[Cell, "dict[str, bytes] | BaseException"]
+PARENT_POLL_S = 0.5
 
 
 def init_worker() -> None:
@@ -27,6 +30,24 @@ def init_worker() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+def pool_worker_init(driver: int) -> None:
+    """Initializer of a pool worker: :func:`init_worker`, and exit when the driver dies.
+
+    A driver killed with ``kill -9`` cannot stop its pool, and a spawned worker would finish
+    (or hang in) its cell for nothing. The worker polls its parent pid instead: once the driver is
+    gone the worker is re-parented, and it exits at once (its cell was never committed). The
+    driver's pid comes as an argument: the driver may die while the worker is still importing.
+    """
+    init_worker()
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="nas-gym-parent-watch", daemon=True).start()
 
 
 def execute_cell(cell: Cell, cache: str | None) -> dict[str, bytes]:
@@ -62,7 +83,12 @@ def run_local(cells: Sequence[Cell], cache: str | None, workers: int) -> Iterato
                 yield cell, err
         return
     # spawn, not fork: the driver may have imported torch, whose thread pools do not survive a fork.
-    with ProcessPoolExecutor(max_workers=min(workers, len(cells)), mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(cells)),
+        mp_context=get_context("spawn"),
+        initializer=pool_worker_init,
+        initargs=(os.getpid(),),
+    ) as pool:
         futures: dict[Future, Cell] = {pool.submit(execute_cell, cell, cache): cell for cell in cells}
         try:
             while futures:

@@ -1,0 +1,153 @@
+"""The acting side of L2NAS in one place: exploration, the box edge, screening and repeats.
+
+Given the actor's ``mu(s)`` for each env, :class:`Proposer` returns the alpha to execute:
+a uniform random alpha (warm-up / epsilon-greedy), the best critic-ranked perturbation of mu
+(``screen_candidates``), or ``mu + U(-xi, xi)`` (Eq. 4), optionally re-drawn until its
+architecture is new to the search. It keeps the per-env set of queried architectures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from agents.baselines.base import code_choices, mutate
+from agents.l2nas.config import L2NASConfig
+from agents.l2nas.schedules import cosine_epsilon
+from nas_gym.spaces.base import SearchSpace
+
+# Tries of ``avoid_repeats`` before falling back to a uniform random alpha; the noise doubles
+# at each try, from xi up to 0.5 (a uniform alpha is the limit).
+_REPEAT_TRIES = 16
+
+
+def reflect_into_unit_box(alpha: np.ndarray) -> np.ndarray:
+    """Mirror values outside [0, 1] back inside (a triangle wave of period 2).
+
+    Clipping ``mu + noise`` maps every saturated entry (mu at 0 or 1) plus outward noise to the
+    same edge value; the argmax then breaks those exact ties toward the lowest op. Reflection
+    keeps the noise's randomness, so ties among saturated ops are broken uniformly instead.
+    """
+    return 1.0 - np.abs(np.mod(alpha, 2.0) - 1.0)
+
+
+class Proposer:
+    """Turns ``mu(s)`` into the executed alpha; see the module docstring.
+
+    Args:
+        config: the L2NAS settings (the acting fields are used).
+        space: the env's search space (discretize/key for repeat checks and screening).
+        rng: the model's generator (shared with mini-batch sampling, so a seed fixes both).
+        n_envs: parallel searches, each with its own record of queried architectures.
+        score: critic score of a batch of alphas ``(n, dim) -> (n,)``; used by screening.
+    """
+
+    def __init__(
+        self,
+        config: L2NASConfig,
+        space: SearchSpace | None,
+        rng: np.random.Generator,
+        n_envs: int,
+        score: Callable[[np.ndarray], np.ndarray],
+    ):
+        self.config, self.space, self.rng, self.score = config, space, rng, score
+        self.seen: list[set[int]] = [set() for _ in range(n_envs)]
+        # Each search's best architectures by reward, ``(reward, codes)`` best first: the parents
+        # of the mutation candidates (the architectures the top-K state is the mean of).
+        self.top: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(n_envs)]
+        self._nvec = code_choices(space) if config.mutation_candidates and space is not None else None
+
+    def exploration_rate(self, step: int) -> float:
+        """Probability that the action at ``step`` is a uniform random alpha."""
+        if step < self.config.warmup_steps:
+            return 1.0
+        return 0.0 if self.config.epsilon is None else cosine_epsilon(step, *self.config.epsilon)
+
+    def propose(self, mu: np.ndarray, step: int) -> np.ndarray:
+        """Alphas ``(n_envs, dim)`` in [0, 1] to execute at ``step`` given ``mu`` ``(n_envs, dim)``."""
+        if self.config.actor_proposals == "constant":  # ablation: the actor replaced by a constant
+            mu = np.full_like(mu, 0.5)
+        eps = self.exploration_rate(step)
+        alpha = np.empty_like(mu, dtype=np.float64)
+        for i in range(len(mu)):
+            if self.rng.random() < eps:
+                alpha[i] = self.rng.uniform(0.0, 1.0, mu.shape[1])
+            elif self.config.screen_candidates > 0 or self.config.mutation_candidates > 0:
+                alpha[i] = self._screen(mu[i], i)
+            else:
+                alpha[i] = self._perturb(mu[i], i)
+        return self._edge(alpha)
+
+    def record(self, alpha: np.ndarray, rewards: np.ndarray, dones: np.ndarray) -> None:
+        """Note the executed alphas ``(n_envs, dim)`` and their rewards; a finished search forgets."""
+        for i in range(len(alpha)):
+            codes = self.space.discretize(alpha[i].reshape(1, *self.space.alpha_shape))
+            key = int(self.space.key(codes)[0])
+            if key not in self.seen[i]:
+                self.seen[i].add(key)
+                self._keep_top(i, float(rewards[i]), codes[0])
+            if dones[i]:
+                self.seen[i], self.top[i] = set(), []
+
+    def _keep_top(self, env_index: int, reward: float, codes: np.ndarray) -> None:
+        top, n = self.top[env_index], self.config.mutation_parents
+        if self._nvec is None or (len(top) >= n and reward <= top[-1][0]):
+            return
+        at = next((j for j, (r, _) in enumerate(top) if reward > r), len(top))
+        top.insert(at, (reward, codes))
+        del top[n:]
+
+    def arch_key(self, alpha: np.ndarray) -> int:
+        codes = self.space.discretize(alpha.reshape(1, *self.space.alpha_shape))
+        return int(self.space.key(codes)[0])
+
+    def _edge(self, alpha: np.ndarray) -> np.ndarray:
+        if self.config.noise_edge == "reflect":
+            return reflect_into_unit_box(alpha)
+        return np.clip(alpha, 0.0, 1.0)
+
+    def _perturb(self, mu: np.ndarray, env_index: int) -> np.ndarray:
+        """``mu + U(-xi, xi)``; with ``avoid_repeats``, re-drawn with doubled noise until new."""
+        xi = self.config.noise
+        alpha = mu + self.rng.uniform(-xi, xi, mu.shape)
+        if not self.config.avoid_repeats:
+            return alpha
+        seen = self.seen[env_index]
+        for _ in range(_REPEAT_TRIES):
+            if self.arch_key(self._edge(alpha)) not in seen:
+                return alpha
+            xi = min(2.0 * xi, 0.5)
+            alpha = mu + self.rng.uniform(-xi, xi, mu.shape)
+        return self.rng.uniform(0.0, 1.0, mu.shape)
+
+    def _actor_candidates(self, mu: np.ndarray) -> np.ndarray:
+        """``screen_candidates`` perturbations of mu(s), half-widths log-spaced over ``screen_noise``."""
+        n, dim = self.config.screen_candidates, mu.shape[0]
+        if self.config.actor_proposals == "random":  # ablation: the actor replaced by random proposals
+            return self.rng.uniform(0.0, 1.0, (n, dim))
+        lo, hi = self.config.screen_noise
+        half_widths = np.geomspace(lo, hi, n)[:, None]
+        return self._edge(mu + self.rng.uniform(-1.0, 1.0, (n, dim)) * half_widths)
+
+    def _mutation_candidates(self, env_index: int) -> np.ndarray:
+        """One-op mutations of the search's best architectures, as their one-hot alphas."""
+        top, m = self.top[env_index], self.config.mutation_candidates
+        if not m or not top:
+            return np.empty((0, self.space.alpha_dim))
+        parents = self.rng.integers(0, len(top), m)
+        children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
+        return self.space.one_hot(children).reshape(m, -1).astype(np.float64)
+
+    def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
+        """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""
+        candidates = np.concatenate([self._actor_candidates(mu), self._mutation_candidates(env_index)])
+        n, dim = candidates.shape
+        score = self.score(candidates)
+        if self.config.avoid_repeats:
+            seen = self.seen[env_index]
+            codes = self.space.discretize(candidates.reshape(n, *self.space.alpha_shape))
+            score[np.fromiter((k in seen for k in self.space.key(codes).tolist()), bool, n)] = -np.inf
+            if np.isneginf(score).all():
+                return self.rng.uniform(0.0, 1.0, dim)
+        return candidates[int(score.argmax())]

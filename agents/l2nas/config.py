@@ -1,0 +1,172 @@
+"""``L2NASConfig``: every L2NAS setting in one typed, validated, immutable record.
+
+Presets (:mod:`agents.l2nas.presets`) are instances of it; keyword overrides are applied with
+:func:`dataclasses.replace`, which re-runs the validation, so a wrong name or type fails before
+any model is built, with a message naming the field and what it accepts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+CRITIC_INPUTS = ("alpha", "onehot")
+ACTOR_PROPOSALS = ("actor", "constant", "random")
+NOISE_EDGES = ("clip", "reflect")
+
+
+def _number(name: str, value: Any, kind: type) -> float | int:
+    """``value`` as ``kind`` (int or float); bools and strings are refused, ints pass as floats."""
+    ok = isinstance(value, int) if kind is int else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok:
+        raise TypeError(f"L2NAS setting {name!r} must be {'an int' if kind is int else 'a number'}, got {value!r}")
+    return kind(value)
+
+
+def _tuple(name: str, value: Any, kinds: tuple[type, ...]) -> tuple:
+    """A list/tuple of exactly ``len(kinds)`` numbers (YAML and JSON give lists)."""
+    if not isinstance(value, list | tuple) or len(value) != len(kinds):
+        raise TypeError(f"L2NAS setting {name!r} must be a list of {len(kinds)} numbers, got {value!r}")
+    return tuple(_number(name, v, k) for v, k in zip(value, kinds, strict=True))
+
+
+@dataclass(frozen=True)
+class L2NASConfig:
+    """The L2NAS hyperparameters. Defaults are the paper's NAS-Bench-201 table (Sec. 4.1)."""
+
+    quantile: float = 0.9
+    """tau of the pinball loss: the critic tracks the tau-quantile (the upper tail) of the reward."""
+    batch_size: int = 8
+    """|B_R|, the mini-batch size; training starts once the buffer holds one batch."""
+    c_max: int = 10
+    """Most mini-batches per env step: ``C = min(|R| // B, C_max)``."""
+    buffer_size: int = 100_000
+    """Replay capacity, most recent kept (paper: 5000 on DARTS; NB201 unstated, so all is kept)."""
+    actor_lr: float = 1e-8
+    """Adam rate of the actor; 1e-8 as printed freezes the actor at its random init."""
+    critic_lr: float = 1e-4
+    """Adam rate of the critic(s)."""
+    adam_betas: tuple[float, float] = (0.9, 0.99)
+    """Adam betas of both networks (paper: 0.9, 0.99)."""
+    net_arch: tuple[int, ...] = (128, 128, 128)
+    """Hidden ReLU widths of actor and critic (paper: 3 x 128 on NB201, 3 x 256 on DARTS/OFA)."""
+    n_critics: int = 1
+    """Quantile critics in the ensemble; the actor ascends their mean (1 = the paper)."""
+    critic_input: str = "alpha"
+    """``"alpha"``: Q sees the executed alpha (paper). ``"onehot"``: Q sees the one-hot of the
+    architecture alpha discretizes to, i.e. exactly what the reward depends on."""
+    relax_temperature: float = 0.1
+    """Softmax temperature relaxing the actor's alpha to a one-hot for an ``onehot`` critic."""
+    # -- acting (agents/l2nas/acting.py) ---------------------------------------------------------
+    noise: float = 1e-4
+    """xi: half-width of the uniform noise added to mu(s) (Eq. 4)."""
+    noise_edge: str = "clip"
+    """What happens to ``mu + noise`` outside [0, 1]: ``"clip"`` (the action box clips it; a
+    saturated mu then yields exact ties, which the argmax resolves to the lowest op) or
+    ``"reflect"`` (mirrored back inside, so saturated entries stay distinct and random)."""
+    epsilon: tuple[float, float, int] | None = (1.0, 0.05, 175)
+    """``(start, end, anneal_steps)`` of the cosine epsilon-greedy schedule; None for none."""
+    warmup_steps: int = 0
+    """W: the first W steps draw a uniform random alpha (paper: 3000 on DARTS/OFA)."""
+    avoid_repeats: bool = False
+    """Re-draw an exploring alpha (doubling the noise) while its architecture was already queried."""
+    screen_candidates: int = 0
+    """When > 0, an exploiting step draws this many perturbations of mu(s) and queries the one the
+    critic ranks highest (only new architectures with ``avoid_repeats``)."""
+    screen_noise: tuple[float, float] = (1e-4, 1.0)
+    """Smallest and largest half-width of the screened perturbations (log-spaced)."""
+    mutation_candidates: int = 0
+    """One-op mutations of the search's best architectures added to the screened pool (with
+    ``screen_candidates``): the critic ranks the actor's proposals and these together."""
+    mutation_parents: int = 10
+    """How many of the search's best architectures (by reward) the mutations start from."""
+    actor_proposals: str = "actor"
+    """Ablation switch: ``"actor"`` (mu(s)), ``"constant"`` (mu replaced by 0.5 everywhere) or
+    ``"random"`` (screened proposals drawn uniformly instead of around mu(s))."""
+    # -- runtime ------------------------------------------------------------------------------------
+    torch_threads: int = 1
+    """Torch threads inside ``learn`` (the caller's count is restored afterwards): these MLPs are
+    10-20x faster on one thread than on a shared multi-core CPU."""
+    expected_env: dict[str, Any] = field(default_factory=lambda: {"top_k": 64, "reward": "exp100"})
+    """Env kwargs the preset was written for (top-K of the state, reward); L2NAS warns on a mismatch."""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in _FLOATS or f.name in _INTS:
+                set_(self, f.name, _number(f.name, value, float if f.name in _FLOATS else int))
+        set_(self, "adam_betas", _tuple("adam_betas", self.adam_betas, (float, float)))
+        set_(self, "screen_noise", _tuple("screen_noise", self.screen_noise, (float, float)))
+        if self.epsilon is not None:
+            set_(self, "epsilon", _tuple("epsilon", self.epsilon, (float, float, int)))
+        if not isinstance(self.net_arch, list | tuple) or not self.net_arch:
+            raise TypeError(f"L2NAS setting 'net_arch' must be a non-empty list of widths, got {self.net_arch!r}")
+        set_(self, "net_arch", tuple(_number("net_arch", w, int) for w in self.net_arch))
+        if not isinstance(self.avoid_repeats, bool):
+            raise TypeError(f"L2NAS setting 'avoid_repeats' must be true or false, got {self.avoid_repeats!r}")
+        if not isinstance(self.expected_env, dict):
+            raise TypeError(f"L2NAS setting 'expected_env' must be a mapping of env kwargs, got {self.expected_env!r}")
+        self._check_ranges()
+
+    def _check_ranges(self) -> None:
+        choices = (("critic_input", CRITIC_INPUTS), ("noise_edge", NOISE_EDGES), ("actor_proposals", ACTOR_PROPOSALS))
+        for name, allowed in choices:
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"L2NAS setting {name!r} must be one of {allowed}, got {getattr(self, name)!r}")
+        if not 0.0 < self.quantile < 1.0:
+            raise ValueError(f"L2NAS setting 'quantile' must lie in (0, 1), got {self.quantile}")
+        for name in ("batch_size", "c_max", "buffer_size", "n_critics", "torch_threads", "mutation_parents"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"L2NAS setting {name!r} must be >= 1, got {getattr(self, name)}")
+        for name in ("noise", "warmup_steps", "screen_candidates", "mutation_candidates", "actor_lr", "critic_lr"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"L2NAS setting {name!r} must be >= 0, got {getattr(self, name)}")
+        if self.relax_temperature <= 0 or min(self.screen_noise) <= 0 or min(self.net_arch) < 1:
+            raise ValueError("L2NAS settings 'relax_temperature', 'screen_noise' and 'net_arch' must be positive")
+
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        """Every setting name: what a study's ``hyperparams`` for an L2NAS agent may contain."""
+        return frozenset(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
+    def validate_overrides(cls, overrides: dict[str, Any]) -> None:
+        """Raise a ``ValueError``/``TypeError`` naming the first unknown or ill-typed setting.
+
+        For validators that check hyperparameters before any env exists (the study loader):
+        the overrides are applied to the default config, so every type and range check runs.
+        """
+        unknown = sorted(set(overrides) - cls.field_names())
+        if unknown:
+            raise ValueError(
+                f"unknown L2NAS hyperparameter(s) {unknown}; known: {', '.join(sorted(cls.field_names()))}"
+            )
+        dataclasses.replace(cls(), **overrides)
+
+    def with_overrides(self, **overrides: Any) -> L2NASConfig:
+        """This config with ``overrides`` applied (validated; unknown names refused)."""
+        type(self).validate_overrides(overrides)
+        return dataclasses.replace(self, **overrides)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready settings (tuples as lists), for run summaries."""
+        out = dataclasses.asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+_FLOATS = frozenset({"quantile", "actor_lr", "critic_lr", "relax_temperature", "noise"})
+_INTS = frozenset(
+    {
+        "batch_size",
+        "c_max",
+        "buffer_size",
+        "n_critics",
+        "warmup_steps",
+        "screen_candidates",
+        "torch_threads",
+        "mutation_candidates",
+        "mutation_parents",
+    }
+)
