@@ -47,10 +47,18 @@ def _as_codes(codes: np.ndarray | Sequence) -> np.ndarray:
         raise ValueError(f"NB201 op codes must be integers, got dtype {arr.dtype}")
     if arr.ndim == 0 or arr.shape[-1] != len(EDGES):
         raise ValueError(f"NB201 op codes must have shape (..., 6), got {arr.shape}")
-    # one reduction: negative values wrap to huge unsigned ones
-    if arr.size and arr.astype(np.uint64, copy=False).max() >= len(OPS):
+    if arr.size and not _in_range(arr):
         raise ValueError(f"NB201 op codes must lie in 0..{len(OPS) - 1}")
     return arr
+
+
+def _in_range(arr: np.ndarray) -> bool:
+    """Whether integer codes lie in 0..4: by Python's min and max over a few rows (numpy's fixed
+    cost per call would dominate), by one reduction otherwise (negatives wrap to huge unsigned)."""
+    if arr.size <= 64:
+        values = arr.ravel().tolist()
+        return min(values) >= 0 and max(values) < len(OPS)
+    return arr.astype(np.uint64, copy=False).max() < len(OPS)
 
 
 def _format(row: Sequence[int]) -> str:
@@ -123,7 +131,7 @@ def naslib_to_codes(naslib: np.ndarray | Sequence) -> np.ndarray:
 
 def codes_to_rank(codes: np.ndarray) -> np.ndarray:
     """Lexicographic base-5 rank of op codes (0..15624); unrelated to the official index."""
-    return _as_codes(codes).astype(np.int64) @ _BASE5
+    return _as_codes(codes).astype(np.int64, copy=False).dot(_BASE5)
 
 
 def rank_to_codes(rank: np.ndarray) -> np.ndarray:
@@ -180,7 +188,7 @@ class NB201SearchSpace(SearchSpace):
         return codes_to_rank(codes)
 
     def key_of_valid(self, codes: np.ndarray) -> np.ndarray:
-        return codes.dot(_BASE5)
+        return codes.astype(np.int64, copy=False).dot(_BASE5)
 
     def all_codes(self) -> np.ndarray:
         return _all_codes()
