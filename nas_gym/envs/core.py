@@ -36,7 +36,8 @@ class SearchCore:
         self.table = self.scorer.tabulate()
         """Every architecture's evaluation by key (tabular benchmarks over listable spaces), else ``None``."""
         self._one_hots: np.ndarray | None = None  # flat one-hot by key, built on the first top-K entry
-        self._every = np.arange(self.num_envs)
+        self._regret_of: np.ndarray | None = None  # the best_report_acc array _regret_value belongs to
+        self._regret_value = np.zeros(0)
         self.report_optimum: float | None = benchmark.optimum(benchmark.report_metric)
         """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
@@ -51,6 +52,11 @@ class SearchCore:
         slots = min(cfg.top_k, cfg.step_cap)
         self.tracker = SearchTracker(self.num_envs, dim, self.space.code_length, slots)
         self.alpha = np.zeros((self.num_envs, dim))
+        # the settings every step reads, looked up once (attribute chains cost as much as small numpy calls)
+        self._discrete, self._delta = cfg.action_type == "discrete", cfg.action_mode == "delta"
+        self._action_shape = (self.num_envs, *self.single_action_space.shape)
+        self._alpha_shape = (self.num_envs, *self.space.alpha_shape)
+        self._report, self._unique_budget = benchmark.report_measured, cfg.budget == "unique"
 
     @property
     def protocol(self) -> dict:
@@ -81,7 +87,7 @@ class SearchCore:
 
     def observation(self) -> np.ndarray:
         state = self.tracker.state()
-        if self.config.action_mode == "delta":
+        if self._delta:
             return np.concatenate([state, self.alpha.astype(np.float32)], axis=1)
         return state
 
@@ -92,22 +98,22 @@ class SearchCore:
             a = np.asarray(actions)
         except ValueError as err:  # a ragged nested list
             raise ValueError(f"actions must be a rectangular array of numbers: {err}") from None
-        expected = (self.num_envs, *self.single_action_space.shape)
+        expected = self._action_shape
         if a.dtype.kind not in "fiu":
             raise ValueError(f"actions must be numeric, got dtype {a.dtype}")
         if a.shape != expected:
             raise ValueError(f"actions must have shape {expected}, got {a.shape}")
-        if self.config.action_type == "discrete":
+        if self._discrete:
             return self._decode_discrete(a)
         if not _in_unit_box(a):  # the usual actions need neither the finiteness check nor the clip
             if not np.isfinite(a).all():
                 raise ValueError("actions contain NaN or inf")
             a = np.clip(a, -1.0, 1.0)
-        if self.config.action_mode == "delta":
+        if self._delta:
             self.alpha = np.clip(self.alpha + self.config.delta_step * a, 0.0, 1.0)
         else:
             self.alpha = (a + 1.0) / 2.0
-        return self.space.discretize(self.alpha.reshape(self.num_envs, *self.space.alpha_shape))
+        return self.space.discretize(self.alpha.reshape(self._alpha_shape))
 
     def _decode_discrete(self, a: np.ndarray) -> np.ndarray:
         nvec = self.single_action_space.nvec
@@ -139,30 +145,39 @@ class SearchCore:
         ev = self.scorer(codes) if self.table is None else self.table.take(keys)
         t = self.tracker
         is_new, _ = t.record(keys, codes, lambda at: self._one_hot(keys, codes, at), ev.score, ev.report, rows)
-        at = self._every if rows is None else rows
-        steps, unique = t.steps[at], t.unique[at]
-        if self.config.budget == "steps":
-            truncated = steps >= self.config.max_queries
-        else:
+        # the tracker's reported arrays are read-only and replaced on change: the 1-D ones are
+        # shared, not copied (infos turn them into Python scalars or new batched arrays)
+        steps, unique = _rows_of(t.steps, rows), _rows_of(t.unique, rows)
+        if self._unique_budget:
             truncated = (unique >= self.config.max_queries) | (steps >= self.config.step_cap)
+        else:
+            truncated = steps >= self.config.max_queries
         info = {
             **ev.extra,
             "codes": codes,
             "signal_acc": ev.signal,
-            "best_codes": t.best_codes[at],
-            "best_key": t.best_key[at],
-            "best_signal_acc": t.best_signal_acc[at],
+            "best_codes": t.best_codes.copy() if rows is None else t.best_codes[rows],  # rows reach infos as views
+            "best_key": _rows_of(t.best_key, rows),
+            "best_signal_acc": _rows_of(t.best_signal_acc, rows),
             "unique_queries": unique,
             "is_new": is_new,
         }
-        if self.benchmark.report_measured:
+        if self._report:
             info["report_acc"] = ev.report
-            info["best_report_acc"] = t.best_report_acc[at]
+            info["best_report_acc"] = best = _rows_of(t.best_report_acc, rows)
             if self.report_optimum is not None:
-                info["regret"] = self.report_optimum - info["best_report_acc"]
+                info["regret"] = self._regret(best)
         if ev.latency is not None:
             info["latency_ms"] = ev.latency
         return self.observation(), ev.reward, truncated, info
+
+    def _regret(self, best_report: np.ndarray) -> np.ndarray:
+        """``report_optimum - best_report``, reused (read-only) while the tracker's best is the same array."""
+        if best_report is not self._regret_of:  # holding the array keeps its identity from being reused
+            regret = self.report_optimum - best_report
+            regret.flags.writeable = False
+            self._regret_of, self._regret_value = best_report, regret
+        return self._regret_value
 
     def _one_hot(self, keys: np.ndarray, codes: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
         """Flat one-hot of the architectures at ``at`` of a step's batch: looked up by key when tabulated."""
@@ -173,6 +188,10 @@ class SearchCore:
             every = self.space.all_codes()
             self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
         return self._one_hots[keys[at]]
+
+
+def _rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return a if rows is None else a[rows]
 
 
 def _in_unit_box(a: np.ndarray) -> bool:

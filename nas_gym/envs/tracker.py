@@ -9,6 +9,10 @@ architecture by signal. The paper leaves two details open; the choices here:
 Ties keep the architecture that was found first. Before any (feasible) architecture, the best
 signal and reported values are ``-inf``: the maximum over nothing, and never NaN, so infos of
 equal seeds compare equal.
+
+The per-search arrays a step reports (``steps``, ``unique``, ``best_*``) are read-only and never
+changed in place: a change replaces the array. So a step's info can hold them without copying,
+and no later step (or a caller writing into an info) can alter what an info said.
 """
 
 from __future__ import annotations
@@ -19,6 +23,18 @@ import numpy as np
 
 _EMPTY = -np.inf
 """The score of an empty top-K slot."""
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _replaced(a: np.ndarray, at: np.ndarray | slice, values: np.ndarray | float) -> np.ndarray:
+    """A read-only copy of ``a`` with ``values`` at ``at``."""
+    out = a.copy()
+    out[at] = values
+    return _frozen(out)
 
 
 def _any(mask: np.ndarray) -> bool:
@@ -39,12 +55,12 @@ class SearchTracker:
         # so a step that changes no top-K costs two comparisons instead of an argmin and a gather
         self.topk_slot = np.zeros(num_envs, dtype=np.int64)
         self.topk_min = np.full(num_envs, -np.inf)
-        self.best_signal_acc = np.full(num_envs, -np.inf)
-        self.best_report_acc = np.full(num_envs, -np.inf)
-        self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
-        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_signal_acc > -inf
-        self.steps = np.zeros(num_envs, dtype=np.int64)
-        self.unique = np.zeros(num_envs, dtype=np.int64)
+        self.best_signal_acc = _frozen(np.full(num_envs, -np.inf))
+        self.best_report_acc = _frozen(np.full(num_envs, -np.inf))
+        self.best_codes = _frozen(np.zeros((num_envs, code_length), dtype=np.int64))
+        self.best_key = _frozen(np.zeros(num_envs, dtype=np.int64))  # meaningful once best_signal_acc > -inf
+        self.steps = _frozen(np.zeros(num_envs, dtype=np.int64))
+        self.unique = _frozen(np.zeros(num_envs, dtype=np.int64))
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
         self._state: np.ndarray | None = None  # state() until the next top-K change
 
@@ -57,12 +73,12 @@ class SearchTracker:
         self.topk_count[sel] = 0
         self.topk_slot[sel] = 0
         self.topk_min[sel] = -np.inf
-        self.best_signal_acc[sel] = -np.inf
-        self.best_report_acc[sel] = -np.inf
-        self.best_codes[sel] = 0
-        self.best_key[sel] = 0
-        self.steps[sel] = 0
-        self.unique[sel] = 0
+        self.best_signal_acc = _replaced(self.best_signal_acc, sel, -np.inf)
+        self.best_report_acc = _replaced(self.best_report_acc, sel, -np.inf)
+        self.best_codes = _replaced(self.best_codes, sel, 0)
+        self.best_key = _replaced(self.best_key, sel, 0)
+        self.steps = _replaced(self.steps, sel, 0)
+        self.unique = _replaced(self.unique, sel, 0)
         for i in range(self.num_envs) if which is None else np.flatnonzero(which):
             self.seen[i] = set()
         self._state = None
@@ -91,20 +107,23 @@ class SearchTracker:
         seen = self.seen
         new = [not (k in seen[i] or seen[i].add(k)) for i, k in zip(searches, keys.tolist(), strict=True)]
         is_new = np.array(new, dtype=bool)
-        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
-        self.steps[sel] = self.steps[sel] + 1
-        self.unique[sel] = self.unique[sel] + is_new
-        enter = is_new & (score > self.topk_min[sel])
+        if rows is None:
+            self.steps, self.unique = _frozen(self.steps + 1), _frozen(self.unique + is_new)
+        else:
+            self.steps = _replaced(self.steps, rows, self.steps[rows] + 1)
+            self.unique = _replaced(self.unique, rows, self.unique[rows] + is_new)
+        beats = score > self.topk_min[sel]
+        enter = beats if all(new) else is_new & beats
         if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
             return is_new, enter
         self._enter(enter.nonzero()[0], rows, score, one_hot)
         improved = score > self.best_signal_acc[sel]
         if _any(improved):
             r = improved if rows is None else rows[improved]
-            self.best_signal_acc[r] = score[improved]
-            self.best_report_acc[r] = report[improved]
-            self.best_codes[r] = codes[improved]
-            self.best_key[r] = keys[improved]
+            self.best_signal_acc = _replaced(self.best_signal_acc, r, score[improved])
+            self.best_report_acc = _replaced(self.best_report_acc, r, report[improved])
+            self.best_codes = _replaced(self.best_codes, r, codes[improved])
+            self.best_key = _replaced(self.best_key, r, keys[improved])
         return is_new, improved
 
     def _enter(
@@ -121,6 +140,7 @@ class SearchTracker:
         every = rows is None and len(at) == self.num_envs
         sel, pick = (slice(None), slice(None)) if every else (r, at)
         slot, onehot = self.topk_slot[sel], one_hot(pick)
+        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
         self.topk_count[sel] = self.topk_count[sel] + (self.topk_min[sel] == _EMPTY)
         self.onehot_sum[sel] = self.onehot_sum[sel] + (onehot - self.topk_onehot[r, slot])
         self.topk_score[r, slot] = score[pick]

@@ -82,8 +82,23 @@ def _all_codes() -> np.ndarray:
 
 def codes_to_strings(codes: np.ndarray | Sequence) -> list[str]:
     """``(n, 6)`` op codes -> list of NB201 strings."""
-    table = _strings_by_rank()
-    return [table[r] for r in codes_to_rank(codes).reshape(-1).tolist()]
+    arr = np.asarray(codes)
+    if arr.size > 64 or arr.dtype.kind not in "iu" or arr.ndim == 0 or arr.shape[-1] != len(EDGES):
+        table = _strings_by_rank()
+        return [table[r] for r in codes_to_rank(arr).reshape(-1).tolist()]
+    # a few rows (an env step): one dict lookup per row checks the range and formats, free of
+    # numpy's fixed cost per call
+    strings = _strings_by_codes()
+    try:
+        return [strings[row] for row in map(tuple, arr.reshape(-1, len(EDGES)).tolist())]
+    except KeyError:
+        _as_codes(arr)  # raises, naming the problem
+        raise
+
+
+@functools.cache
+def _strings_by_codes() -> dict[tuple[int, ...], str]:
+    return dict(zip(map(tuple, _all_codes().tolist()), _strings_by_rank(), strict=True))
 
 
 def string_to_codes(arch: str) -> np.ndarray:
