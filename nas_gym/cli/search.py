@@ -53,6 +53,7 @@ def search(
     """Run one search and write its per-query log, summary and best-so-far plot to OUT."""
     import nas_gym
     from nas_gym.harness.cell import run_cell
+    from nas_gym.harness.run_dir import check_run_dir
 
     if agent not in AGENTS:
         raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
@@ -64,6 +65,9 @@ def search(
     if budget < 1:
         raise typer.BadParameter(f"the budget must be >= 1 query, got {budget}", param_hint="--budget")
     kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    for key, flag in (("max_queries", "--budget"), ("cache", "--cache")):
+        if key in kwargs:
+            raise typer.BadParameter(f"set {key} with {flag}, not as an env kwarg", param_hint="--env-kwargs")
     overrides = parse_kwargs(hyperparams, "--hyperparams")
     by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
@@ -85,6 +89,8 @@ def search(
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
+    with user_errors():
+        check_run_dir(out, force)  # before the progress bar: a refused --out prints only its one line
     with user_errors(), progress:
         summary = run_cell(
             agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
