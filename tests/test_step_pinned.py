@@ -51,13 +51,13 @@ SINGLE_DIGESTS = {
 
 OTHER_FAMILIES = {
     "nb301": ({"top_k": 4, "max_queries": 12}, "386622e440cdbb5d1da531d48ac0e0d90dd223d8f95529595217e83c3786f174"),
-    "ofa": ({"top_k": 4, "max_queries": 12}, "4bcec44c429721a81211911545d3086d801256c1a4385d63f3d0a596c0c30ae7"),
+    "ofa": (
+        {"top_k": 4, "max_queries": 12, "latency_device": "note10", "latency_limit_ms": 25},
+        "97411423432769ccfedb2722e0c4cf3505d1bc293c8c039306cb204d2102ff93",
+    ),
 }
 """The surrogate (nb301) and predictor (ofa) families, 30 steps each: the step is generic (kwargs, digest)."""
 
-UNSTABLE = ("latency_note10_ms",)
-"""Info keys left out of the digests: the OFA import sums the note10 fixed layers in set order,
-so their last bit changes with ``PYTHONHASHSEED`` from one import to the next."""
 
 CORE = {
     "continuous": {"max_queries": 9, "top_k": 3},
@@ -102,8 +102,7 @@ def actions(space, steps: int, seed: int, batch: int | None = None) -> list[np.n
 def canonical(value: Any) -> bytes:
     """Bytes that change with any value, dtype, shape or Python type of ``value``."""
     if isinstance(value, dict):
-        kept = sorted(k for k in value if k not in UNSTABLE)
-        return b"{" + b",".join(k.encode() + b":" + canonical(value[k]) for k in kept) + b"}"
+        return b"{" + b",".join(k.encode() + b":" + canonical(value[k]) for k in sorted(value)) + b"}"
     if isinstance(value, list | tuple):
         return type(value).__name__.encode() + b"[" + b",".join(canonical(v) for v in value) + b"]"
     if isinstance(value, np.ndarray):
