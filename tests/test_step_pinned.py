@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 import pytest
 from gymnasium import spaces as gym_spaces
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from nas_gym.benchmarks.nb201 import NB201Benchmark
 from nas_gym.envs import ArchSearchEnv
@@ -169,3 +172,43 @@ if __name__ == "__main__":
     steps = [s for s in single_trajectory(cache, SINGLE["default"], steps=6)[1:] if len(s) == 5]
     for s in steps:
         print((s[1], s[4]["index"], s[4]["is_new"], s[4]["unique_queries"]), s[4]["arch"])
+
+
+def old_decode(core: SearchCore, a: np.ndarray) -> np.ndarray:
+    """The continuous decode of main at 857dd03: the oracle of the in-range shortcut."""
+    if not np.isfinite(a).all():
+        raise ValueError("actions contain NaN or inf")
+    alpha = (np.clip(a, -1.0, 1.0) + 1.0) / 2.0
+    return core.space.discretize(alpha.reshape(core.num_envs, *core.space.alpha_shape))
+
+
+entries = st.one_of(
+    st.floats(-1.0, 1.0, width=32), st.floats(-3.0, 3.0, width=32), st.sampled_from([np.nan, np.inf, -np.inf, -0.0])
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), num_envs=st.sampled_from([1, 3]), dtype=st.sampled_from([np.float32, np.float64]))
+def test_decode_matches_the_clipping_decode(nb201_cache, data, num_envs, dtype):
+    core = SearchCore(NB201Benchmark("cifar10", cache=nb201_cache), SearchConfig(), num_envs=num_envs)
+    a = data.draw(arrays(dtype, (num_envs, 30), elements=entries))
+    try:
+        expected = old_decode(core, a)
+    except ValueError as err:
+        with pytest.raises(ValueError, match=str(err)):
+            core.decode(a)
+        return
+    assert np.array_equal(core.decode(a), expected)
+
+
+def test_reported_arrays_are_read_only_and_never_change_in_an_info(nb201_cache):
+    core = SearchCore(NB201Benchmark("cifar10", cache=nb201_cache), SearchConfig(max_queries=5), num_envs=2)
+    core.reset(None, np.random.default_rng(0))
+    _, _, _, info = core.step(np.zeros((2, 30), np.float32))
+    kept = {k: v.copy() for k, v in info.items()}
+    with pytest.raises(ValueError, match="read-only"):
+        info["unique_queries"][0] = 7
+    for a in actions(core.single_action_space, 6, 3, batch=2):
+        core.step(a)
+    core.reset(np.array([True, False]), np.random.default_rng(1))
+    assert all(np.array_equal(info[k], v) for k, v in kept.items())
