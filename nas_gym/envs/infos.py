@@ -60,10 +60,12 @@ class StepInfos:
     def build(self, batch: dict[str, np.ndarray], rows: np.ndarray) -> list[dict[str, Any]]:
         """One info dict per search of ``rows``."""
         infos = []
+        # one tolist() per column gives each row's Python scalar (what .item() gives) at a fraction of the cost
+        columns = {k: v.tolist() if v.ndim == 1 else v for k, v in batch.items()}
         for j, i in enumerate(rows.tolist()):
-            info: dict[str, Any] = {k: v[j].item() if v.ndim == 1 else v[j] for k, v in batch.items()}
+            info: dict[str, Any] = {k: c[j] for k, c in columns.items()}
             info.update(self.forms(batch["codes"][j]))
-            info.update({f"best_{k}": copy.deepcopy(v) for k, v in self._best_forms[i].items()})  # never shared
+            info.update({f"best_{k}": _unshared(v) for k, v in self._best_forms[i].items()})  # never shared
             infos.append(info)
         return infos
 
@@ -81,8 +83,7 @@ class StepInfos:
         if key:
             put(out, key, list(self.space.to_structured(codes)), at, n)
         for k in self._best_forms[0]:
-            share = k == "arch"  # strings are immutable: only structured forms need a copy per info
-            values = [f[k] if share else copy.deepcopy(f[k]) for f in (self._best_forms[i] for i in at.tolist())]
+            values = [_unshared(f[k]) for f in (self._best_forms[i] for i in at.tolist())]
             put(out, f"best_{k}", values, at, n)
         return out
 
@@ -137,3 +138,8 @@ def put(out: dict[str, Any], key: str, values: list, at: np.ndarray, n: int) -> 
     for i, value in zip(at.tolist(), values, strict=True):
         column[i] = value
     add_column(out, key, column, at, n)
+
+
+def _unshared(value: Any) -> Any:
+    """A copy of ``value`` no other info shares (strings are immutable: they are their own copy)."""
+    return value if type(value) is str else copy.deepcopy(value)
