@@ -80,7 +80,7 @@ class SearchRecorder(gym.Wrapper):
             self.finished = terminated or truncated
             if self.on_query is not None:
                 self.on_query(record)
-        return obs, reward, terminated, truncated, info
+        return obs, float(reward), terminated, truncated, info
 
 
 def versions() -> dict[str, str]:

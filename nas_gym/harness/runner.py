@@ -88,8 +88,6 @@ def _run_locked(
         console.print(f"all {total} cells of {study.name!r} are finished in {out}")
         return result
     workers = workers or default_workers()
-    cells = [cell for cell, _ in todo]
-    outcomes = run_local(cells, cache, workers) if backend == "local" else run_ray(cells, cache, workers, address)
     progress = Progress(
         TextColumn(f"[bold]{study.name}[/] cells"),
         BarColumn(),
@@ -102,13 +100,20 @@ def _run_locked(
     )
     with progress:
         task = progress.add_task("cells", total=total, completed=result.skipped, last="")
-        for cell, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                result.failed.append((cell, f"{type(outcome).__name__}: {outcome}"))
-                message = f"cell {cell.relpath} failed: {type(outcome).__name__}: {outcome}"
-                console.print(message, style="red", markup=False, highlight=False)
+        # A stage starts once the previous one is committed (a transfer study's fine-tuning
+        # cells load the models its pretraining cells saved).
+        for cells, execute in study.stages([cell for cell, _ in todo], store):
+            if backend == "local":
+                outcomes = run_local(cells, cache, workers, execute)
             else:
-                store.commit(cell, outcome)
-                result.completed.append(cell)
-            progress.update(task, advance=1, last=str(cell.relpath))
+                outcomes = run_ray(cells, cache, workers, address, execute)
+            for cell, outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    result.failed.append((cell, f"{type(outcome).__name__}: {outcome}"))
+                    message = f"cell {cell.relpath} failed: {type(outcome).__name__}: {outcome}"
+                    console.print(message, style="red", markup=False, highlight=False)
+                else:
+                    store.commit(cell, outcome)
+                    result.completed.append(cell)
+                progress.update(task, advance=1, last=str(cell.relpath))
     return result

@@ -119,6 +119,13 @@ class Study:
     def max_budget(self) -> int:
         return max(self.budgets)
 
+    def stages(self, todo: list[Cell], store: Any) -> Iterator[tuple[list[Cell], Any]]:
+        """The pending cells ``todo`` in groups that run one after the other, each with how its cells
+        run (``None``: the agent's own search). A plain study is one group; a transfer study
+        (:mod:`nas_gym.harness.transfer`) first runs the pretraining that its fine-tuning cells load
+        from ``store``, the :class:`~nas_gym.harness.store.ResultStore` of the run."""
+        yield list(todo), None
+
     def cells(self) -> Iterator[Cell]:
         for protocol in self.protocols:
             for env in self.envs:
@@ -380,15 +387,20 @@ def load_study(path: str | Path) -> Study:
     path = Path(path)
     if not path.is_file():
         raise StudyError(f"{path}: no such study file; bundled studies: {', '.join(bundled_studies())}")
-    return parse_study(read_study_text(path), str(path))
+    text = read_study_text(path)
+    from nas_gym.harness.transfer import is_transfer_study, parse_transfer_study
+
+    if is_transfer_study(text):
+        return parse_transfer_study(text, str(path))
+    return parse_study(text, str(path))
 
 
 def check_envs(study: Study, cache: str | None = None) -> None:
     """Make every (env, protocol) pair once, so bad kwarg *values* (``signal=foo``) and missing data
     stop the study before any cell runs. Errors name the offending line of the study file."""
-    import gymnasium as gym
 
     from agents.registry import check_fits
+    from nas_gym.envs.api import make_env
 
     doc = _Located(study.source, study.filename) if study.source else None
     for p_index, protocol in enumerate(study.protocols):
@@ -397,7 +409,7 @@ def check_envs(study: Study, cache: str | None = None) -> None:
             try:
                 for agent in study.agents:
                     check_fits(agent.agent, env.id, kwargs)
-                gym.make(env.id, **kwargs, **({"cache": cache} if cache else {})).close()
+                make_env(env.id, kwargs, cache).close()
             except (ValueError, TypeError, OSError, DataError) as err:
                 message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"
                 if doc is None:
