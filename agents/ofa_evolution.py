@@ -25,6 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.baselines.base import Searcher, run_search
+from nas_gym.envs.api import make_env, search_env
 from nas_gym.spaces.ofa import CODE_LENGTH, NUM_BLOCKS, NUM_STAGES, OFASearchSpace
 
 LatencyFn = Callable[[np.ndarray], np.ndarray]
@@ -43,7 +44,7 @@ class FeasibleSampler:
         if latency_fn is not None:
             fastest = np.array([[0] * NUM_BLOCKS + [0] * NUM_STAGES + [0]])  # k3 e3, depth 2, lowest resolution
             floor = float(latency_fn(fastest)[0])
-            if limit_ms < floor:
+            if limit_ms is not None and limit_ms < floor:
                 raise ValueError(
                     f"latency limit {limit_ms} ms is below the fastest subnet of this space ({floor:.2f} ms); "
                     "raise the limit or search lower resolutions"
@@ -196,26 +197,29 @@ def make_searcher(name: str, env: gym.Env, seed: int, **kwargs) -> Searcher:
     """A searcher for an OFA env, bound to the env's own latency device and limit."""
     if name not in SEARCHERS:
         raise ValueError(f"unknown searcher {name!r}; choose one of {', '.join(SEARCHERS)}")
-    core = env.unwrapped.core
-    limit, metric = core.config.latency_limit_ms, core.latency_metric
-    latency_fn = None if limit is None else (lambda codes: core.benchmark.query(codes, metric))
-    return SEARCHERS[name](core.space, np.random.default_rng(seed), latency_fn=latency_fn, limit_ms=limit, **kwargs)
+    search = search_env(env)
+    config, benchmark = search.search_config, search.benchmark
+    limit, metric = config.latency_limit_ms, f"latency/{config.latency_device}"
+    latency_fn = None if limit is None else (lambda codes: benchmark.query(codes, metric))
+    return SEARCHERS[name](
+        search.search_space, np.random.default_rng(seed), latency_fn=latency_fn, limit_ms=limit, **kwargs
+    )
 
 
 def run(name: str, env_id: str, budget: int, seed: int, cache: str | None = None) -> dict:
     """One search of ``name`` on ``env_id``; returns the best architecture and its metrics."""
     import nas_gym  # noqa: F401 (registers the ids)
 
-    env = gym.make(env_id, max_queries=budget, **({"cache": cache} if cache else {}))
+    env = make_env(env_id, {"max_queries": budget}, cache)
     info = run_search(make_searcher(name, env, seed), env, seed=seed)
     result = {"searcher": name, "env": env_id, "seed": seed, "queries": budget, "unique": info["unique_queries"]}
     if not info["best_arch"]:  # nothing feasible was queried
         return {**result, "best_predicted_acc": float("nan"), "best_arch": {}}
-    costs = env.unwrapped.benchmark.arch_info(info["best_codes"][None])
+    costs = search_env(env).benchmark.arch_info(info["best_codes"][None])
     return {
         **result,
         "best_predicted_acc": info["best_signal_acc"],
-        "best_arch": info["best_arch"],
+        "best_arch": info["best_arch_dict"],
         **{key: float(value[0]) for key, value in costs.items()},
     }
 

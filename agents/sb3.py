@@ -18,7 +18,7 @@ import yaml
 
 HYPERPARAMS_DIR = Path(__file__).parent / "hyperparams"
 # RL-Zoo keys that configure the experiment rather than the algorithm.
-_ZOO_ONLY = ("n_timesteps", "policy", "n_envs", "normalize", "env_wrapper", "frame_stack", "callback")
+ZOO_ONLY = ("n_timesteps", "policy", "n_envs", "normalize", "env_wrapper", "frame_stack", "callback")
 
 
 def algorithm_class(algo: str) -> type:
@@ -50,12 +50,12 @@ def make_sb3(algo: str, env: gym.Env, env_id: str, seed: int, overrides: dict[st
 
     used = {**load_hyperparams(algo, env_id), **(overrides or {})}
     # A deep copy: SB3 writes into policy_kwargs (e.g. A2C's optimizer class), ``used`` stays JSON.
-    kwargs = copy.deepcopy({k: v for k, v in used.items() if k not in _ZOO_ONLY})
+    kwargs = copy.deepcopy({k: v for k, v in used.items() if k not in ZOO_ONLY})
     noise_type, noise_std = kwargs.pop("noise_type", None), kwargs.pop("noise_std", None)
     if noise_type is not None:
         if noise_type != "normal":
             raise ValueError(f"noise_type={noise_type!r} is not supported here; use 'normal'")
-        dim = env.action_space.shape[0]
+        dim = int(np.prod(env.action_space.shape or (0,)))
         kwargs["action_noise"] = NormalActionNoise(np.zeros(dim), float(noise_std) * np.ones(dim))
     model = algorithm_class(algo)(used.get("policy", "MlpPolicy"), env, seed=seed, verbose=0, **kwargs)
     return model, used

@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = gym.make(args.env, cache=args.cache, max_queries=args.steps)
-    space = env.unwrapped.core.space
+    space = env.unwrapped.search_space
     rs_wall, rs_cpu = timed(lambda: run_search(RandomSearch(space, np.random.default_rng(0)), env, seed=0))
     print(f"{args.env}, {args.steps} steps: random search {rs_wall:.2f} s wall, {rs_cpu:.2f} s CPU", flush=True)
     for preset in args.presets:

@@ -61,7 +61,7 @@ def run(env_id: str, preset: str, seed: int, steps: int, overrides: dict, cache:
     model.learn(steps)
     cpu = time.process_time() - start
     recs = env.records
-    n_ops = env.unwrapped.core.space.alpha_shape[-1]
+    n_ops = env.unwrapped.search_space.alpha_shape[-1]
     return {
         "env": env_id,
         "seed": seed,

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from nas_gym.benchmarks.nb301 import NB301Benchmark
-from nas_gym.envs.darts import DARTSEnv
+from nas_gym.envs import ArchSearchEnv
 from nas_gym.spaces.darts import DARTSSearchSpace
 
 
@@ -43,7 +43,7 @@ def surrogate_speed(cache: str | None, n: int) -> None:
 
 
 def env_speed(cache: str | None, steps: int) -> None:
-    env = DARTSEnv(cache=cache)
+    env = ArchSearchEnv("nb301", cache=cache)
     env.reset(seed=0)
     env.action_space.seed(0)
     actions = [env.action_space.sample() for _ in range(steps)]
@@ -57,7 +57,7 @@ def random_search(cache: str | None, queries: int, seeds: int) -> None:
     marks = [m for m in (100, 1_000, 5_000, 20_000) if m <= queries]
     best = np.zeros((seeds, len(marks)))
     for seed in range(seeds):
-        env = DARTSEnv(cache=cache, max_queries=queries)
+        env = ArchSearchEnv("nb301", cache=cache, max_queries=queries)
         env.reset(seed=seed)
         env.action_space.seed(seed)
         for step in range(1, queries + 1):

@@ -27,7 +27,7 @@ from nas_gym.search_log import SearchRecorder
 def best_at(records, budget: int, by_unique: bool) -> float:
     """Report accuracy of the best-by-signal architecture once ``budget`` queries were spent."""
     used = [r for r in records if (r.unique if by_unique else r.step) <= budget]
-    return used[-1].best_test_acc
+    return used[-1].best_report_acc
 
 
 def main() -> None:
@@ -60,7 +60,7 @@ def main() -> None:
                     results[b].append(best_at(env.records, b, by_unique))
                 uniques.append(env.records[-1].unique)
             per_run = (time.perf_counter() - start) / args.seeds
-            signal = env.unwrapped.core.signal
+            signal = env.unwrapped.signal
             for b in args.budgets:
                 r = np.array(results[b])
                 print(

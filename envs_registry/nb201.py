@@ -1,13 +1,12 @@
-"""NAS-Bench-201 ids: ``NB201-<dataset>-v0`` (continuous alpha) and ``NB201-<dataset>-discrete-v0``."""
+"""NAS-Bench-201 ids: ``NB201-<dataset>-v0`` (continuous alpha) and ``NB201-<dataset>-discrete-v0`` (op codes)."""
 
 from __future__ import annotations
 
-from nas_gym.benchmarks.nb201 import DATASETS
-
-IDS: dict[str, dict] = {}
-for _dataset in DATASETS:
-    IDS[f"NB201-{_dataset}-v0"] = {"dataset": _dataset}
-    IDS[f"NB201-{_dataset}-discrete-v0"] = {"dataset": _dataset, "action_type": "discrete"}
-
-ENTRY_POINT = "nas_gym.envs.nb201:NB201Env"
-VECTOR_ENTRY_POINT = "nas_gym.envs.nb201:NB201VectorEnv"
+IDS: dict[str, dict] = {
+    "NB201-cifar10-v0": {"benchmark": "nb201", "dataset": "cifar10"},
+    "NB201-cifar100-v0": {"benchmark": "nb201", "dataset": "cifar100"},
+    "NB201-ImageNet16-120-v0": {"benchmark": "nb201", "dataset": "ImageNet16-120"},
+    "NB201-cifar10-discrete-v0": {"benchmark": "nb201", "dataset": "cifar10", "action_type": "discrete"},
+    "NB201-cifar100-discrete-v0": {"benchmark": "nb201", "dataset": "cifar100", "action_type": "discrete"},
+    "NB201-ImageNet16-120-discrete-v0": {"benchmark": "nb201", "dataset": "ImageNet16-120", "action_type": "discrete"},
+}

@@ -9,21 +9,15 @@
 
 from __future__ import annotations
 
-from nas_gym.spaces.ofa import RESOLUTIONS
-
-NOTE10_LIMITS_MS: tuple[int, ...] = (15, 20, 25, 30, 40)
+_NOTE10 = {"benchmark": "ofa", "resolutions": (160, 176, 192, 208, 224), "latency_device": "note10"}
 
 IDS: dict[str, dict] = {
-    "OFA-MBv3-v0": {},
-    "OFA-MBv3-transfer-v0": {"reward": "transfer", "acc_env": 0.79},
-    "OFA-MBv3-discrete-v0": {"action_type": "discrete"},
+    "OFA-MBv3-v0": {"benchmark": "ofa"},
+    "OFA-MBv3-transfer-v0": {"benchmark": "ofa", "reward": "transfer", "acc_env": 0.79},
+    "OFA-MBv3-discrete-v0": {"benchmark": "ofa", "action_type": "discrete"},
+    "OFA-MBv3-note10-lat15-v0": {**_NOTE10, "latency_limit_ms": 15.0},
+    "OFA-MBv3-note10-lat20-v0": {**_NOTE10, "latency_limit_ms": 20.0},
+    "OFA-MBv3-note10-lat25-v0": {**_NOTE10, "latency_limit_ms": 25.0},
+    "OFA-MBv3-note10-lat30-v0": {**_NOTE10, "latency_limit_ms": 30.0},
+    "OFA-MBv3-note10-lat40-v0": {**_NOTE10, "latency_limit_ms": 40.0},
 }
-for _limit in NOTE10_LIMITS_MS:
-    IDS[f"OFA-MBv3-note10-lat{_limit}-v0"] = {
-        "resolutions": RESOLUTIONS,
-        "latency_device": "note10",
-        "latency_limit_ms": float(_limit),
-    }
-
-ENTRY_POINT = "nas_gym.envs.ofa:OFAEnv"
-VECTOR_ENTRY_POINT = "nas_gym.envs.ofa:OFAVectorEnv"

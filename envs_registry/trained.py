@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-IDS: dict[str, dict] = {"NB201-cifar10-trained-v0": {"dataset": "cifar10"}}
-
-ENTRY_POINT = "nas_gym.envs.trained:NB201TrainedEnv"
-VECTOR_ENTRY_POINT = "nas_gym.envs.trained:NB201TrainedVectorEnv"
+IDS: dict[str, dict] = {
+    "NB201-cifar10-trained-v0": {"benchmark": "nb201-trained", "dataset": "cifar10"},
+}

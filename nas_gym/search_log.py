@@ -31,9 +31,9 @@ class QueryRecord:
     unique: int
     arch: str
     signal_acc: float
-    test_acc: float
+    report_acc: float
     best_signal_acc: float
-    best_test_acc: float
+    best_report_acc: float
     best_arch: str
     wall_s: float
 
@@ -70,9 +70,9 @@ class SearchRecorder(gym.Wrapper):
                 arch=info["arch"],
                 signal_acc=float(info["signal_acc"]),
                 # envs that measure no report metric (trained, without report_test) omit these keys
-                test_acc=float(info.get("test_acc", np.nan)),
+                report_acc=float(info.get("report_acc", np.nan)),
                 best_signal_acc=float(info["best_signal_acc"]),
-                best_test_acc=float(info.get("best_test_acc", np.nan)),
+                best_report_acc=float(info.get("best_report_acc", np.nan)),
                 best_arch=info["best_arch"],
                 wall_s=time.perf_counter() - (self._t0 or time.perf_counter()),
             )
@@ -80,7 +80,7 @@ class SearchRecorder(gym.Wrapper):
             self.finished = terminated or truncated
             if self.on_query is not None:
                 self.on_query(record)
-        return obs, reward, terminated, truncated, info
+        return obs, float(reward), terminated, truncated, info
 
 
 def versions() -> dict[str, str]:
@@ -94,21 +94,46 @@ def versions() -> dict[str, str]:
     return out
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every non-finite float (``-inf`` of "nothing feasible yet", NaN) as ``None``.
+
+    JSON has no infinities or NaN; a run whose summary holds one must still be written.
+    """
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def summarize(records: list[QueryRecord]) -> dict[str, Any]:
-    """The final best-by-signal architecture of a run and how much budget it used."""
+    """The final best-by-signal architecture of a run and how much budget it used.
+
+    ``feasible_found`` is false when no query met the env's constraints (e.g. a latency limit
+    nothing satisfies): then there is no best architecture and its accuracies are ``None``.
+    """
     if not records:
-        return {"steps": 0, "unique_queries": 0, "best_arch": None, "best_signal_acc": None, "best_test_acc": None}
+        return {
+            "steps": 0,
+            "unique_queries": 0,
+            "feasible_found": False,
+            "best_arch": None,
+            "best_signal_acc": None,
+            "best_report_acc": None,
+        }
     last = records[-1]
-
-    def num(x: float) -> float | None:
-        return None if math.isnan(x) else x
-
+    feasible = math.isfinite(last.best_signal_acc)
     return {
         "steps": last.step,
         "unique_queries": last.unique,
-        "best_arch": last.best_arch or None,
-        "best_signal_acc": num(last.best_signal_acc),
-        "best_test_acc": num(last.best_test_acc),
+        "feasible_found": feasible,
+        "best_arch": (last.best_arch or None) if feasible else None,
+        "best_signal_acc": json_safe(last.best_signal_acc),
+        "best_report_acc": json_safe(last.best_report_acc),
         "wall_time_s": last.wall_s,
     }
 
@@ -120,7 +145,7 @@ def write_run(out: Path, records: list[QueryRecord], summary: dict[str, Any]) ->
         writer = csv.DictWriter(f, fieldnames=QUERY_COLUMNS)
         writer.writeheader()
         writer.writerows(asdict(r) for r in records)
-    full = {**summary, **summarize(records)}
+    full = json_safe({**summary, **summarize(records)})
     (out / "summary.json").write_text(json.dumps(full, indent=2, allow_nan=False) + "\n")
     protocol = summary.get("protocol", {})
     signal, report = protocol.get("signal", "signal"), protocol.get("report", "report")
@@ -143,7 +168,7 @@ def plot_best_so_far(
 
     fig, ax = plt.subplots(figsize=(6, 4))
     steps = [r.step for r in records]
-    ax.plot(steps, [r.best_test_acc for r in records], label=f"{report} (reported) of the best by {signal}")
+    ax.plot(steps, [r.best_report_acc for r in records], label=f"{report} (reported) of the best by {signal}")
     ax.plot(steps, [r.best_signal_acc for r in records], label=f"{signal} (search signal) of the best", alpha=0.7)
     ax.set_xlabel("queries (steps)")
     ax.set_ylabel("accuracy (%)")

@@ -27,34 +27,10 @@ from nas_gym.spaces.darts import (
     onnx_to_codes,
     parse_genotype,
 )
+from tests.conftest import DARTS_V2
 
 SPACE = DARTSSearchSpace()
 
-# The original DARTS-V2 genotype and its surrogate input, from the data README section 7.
-DARTS_V2 = Genotype(
-    normal=[
-        ("sep_conv_3x3", 0),
-        ("sep_conv_3x3", 1),
-        ("sep_conv_3x3", 0),
-        ("sep_conv_3x3", 1),
-        ("sep_conv_3x3", 1),
-        ("skip_connect", 0),
-        ("skip_connect", 0),
-        ("dil_conv_3x3", 2),
-    ],
-    normal_concat=[2, 3, 4, 5],
-    reduce=[
-        ("max_pool_3x3", 0),
-        ("max_pool_3x3", 1),
-        ("skip_connect", 2),
-        ("max_pool_3x3", 1),
-        ("max_pool_3x3", 0),
-        ("skip_connect", 2),
-        ("skip_connect", 2),
-        ("max_pool_3x3", 1),
-    ],
-    reduce_concat=[2, 3, 4, 5],
-)
 DARTS_V2_X_CAT = [5, 5, 5, 5, 0, 7, 5, 0, 0, 7, 0, 2, 0, 0, 4, 4, 0, 4, 7, 4, 0, 7, 0, 0, 4, 7, 0, 0, 1, 1, 2, 3, 2, 5]
 
 codes_st = st.tuples(*(st.integers(0, n - 1) for n in CODE_NVEC)).map(lambda t: np.array(t, dtype=np.int64))

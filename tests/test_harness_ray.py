@@ -71,3 +71,26 @@ def test_a_failing_ray_task_is_reported_not_committed(tmp_path, nb201_cache, ray
     run = run_study(study, tmp_path / "out", backend="ray", cache=str(nb201_cache))
     assert len(run.failed) == 1 and "sample_size <= population_size" in run.failed[0][1]
     assert ResultStore(tmp_path / "out").check(next(study.cells())) == "not run"
+
+
+def test_a_transfer_study_is_identical_on_local_and_ray(tmp_path, nb201_cache, ray_session):
+    """The fine-tune cells get the pretrained model through the driver, so Ray needs no shared disk."""
+    from nas_gym.harness.transfer import parse_transfer_study, transfer_study_yaml
+
+    text = transfer_study_yaml(
+        "t", 2, source="NB201-cifar10-v0", targets=["NB201-cifar100-v0"], pretrain_steps=12, steps=25, warmup=10
+    )
+    study = parse_transfer_study(text)
+    for backend in ("local", "ray"):
+        run = run_study(study, tmp_path / backend, backend=backend, workers=2, cache=str(nb201_cache))
+        assert len(run.completed) == 5 and not run.failed
+    stores = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "ray")
+    pretrain = next(study.cells())
+    for cell in study.cells():
+        (rows_local, summary_local), (rows_ray, summary_ray) = (_search_result(s.cell_dir(cell)) for s in stores)
+        assert rows_local == rows_ray, cell.relpath
+        if cell.agent_label == "transfer":  # each loaded the model of its own run (zip timestamps differ)
+            for store, summary in zip(stores, (summary_local, summary_ray), strict=True):
+                manifest = json.loads((store.cell_dir(pretrain) / "cell.json").read_text())
+                assert summary["hyperparams"].pop("pretrained")["md5"] == manifest["files"]["model.zip"]
+        assert summary_local == summary_ray, cell.relpath

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from nas_gym.harness import ResultStore, parse_study, run_cell, run_study
-from nas_gym.harness.cell import replace_dir
+from nas_gym.harness.run_dir import replace_dir
 from nas_gym.harness.runner import StudyOutputExists
 
 _CLI = "import sys; from nas_gym.cli import app; sys.argv[0] = 'nas-gym'; app()"

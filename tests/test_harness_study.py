@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -33,10 +33,13 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     studies = {name: load_study(path) for name, path in bundled_studies().items()}
     assert set(studies) >= {"smoke", "nb201-paper", "nb201-reduced"}
     paper = studies["nb201-paper"]
-    assert paper.budgets == (100, 500, 1000) and paper.seeds == tuple(range(10))
-    assert {a.agent for a in paper.agents} >= {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "ppo", "sac"}
-    assert {p.env_kwargs["signal"] for p in paper.protocols} == {"test200", "val12"}
-    assert len(list(paper.cells())) == 9 * 3 * 2 * 10
+    assert paper.budgets == (50, 100, 200, 500) and paper.seeds == tuple(range(10))
+    assert {a.agent for a in paper.agents} == {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"}
+    assert {(p.env_kwargs["signal"], p.env_kwargs["budget"]) for p in paper.protocols} == {
+        ("test200", "unique"),
+        ("val12", "unique"),
+    }
+    assert len(list(paper.cells())) == 8 * 3 * 2 * 10
     assert len(list(studies["smoke"].cells())) == 4 * 2 * 1 * 2
 
 
@@ -63,11 +66,33 @@ def test_cells_cross_every_axis_and_run_the_largest_budget():
         ("{signal: val12}", "{signal: val12, sigma: 3}", 12, "unknown env kwarg 'sigma'"),
         ("{signal: val12}", "{max_queries: 5}", 12, "set by `budgets`"),
         ("{population_size: 20}", "{popsize: 20}", 7, "agent 'rea' has no hyperparameter 'popsize'"),
-        ("budgets: [50, 10]", "budgets: [50, 0]", 3, "budgets entries must be integers >= 1"),
+        ("budgets: [50, 10]", "budgets: [50, 0]", 3, "budgets entries must be integers in 1.."),
         ("seeds: 2", "seeds: [1, 1]", 2, "seeds has duplicates"),
         ("seeds: 2", "seeds: 2\ncolour: red", 3, "unknown study key 'colour'"),
         ("  - agent: rea\n", "  - agent: rs\n", 6, "two agents are labelled 'rs'"),
         ("budgets: [50, 10]", "budgets: @50", 3, "not valid YAML"),
+        # names become folders of OUT/cells: '..' or '/' would escape it or make cells collide
+        ("  - agent: rea\n", "  - agent: rea\n    label: '..'\n", 7, "label must be 1-100 letters"),
+        ("  - name: val12", "  - name: '..'", 11, "a protocol name must be 1-100 letters"),
+        ("  - name: val12", "  - name: a/b", 11, "a protocol name must be"),
+        ("  - name: val12", "  - name: .hidden", 11, "a protocol name must be"),
+        ("name: t", "name: '.'", 1, "name must be"),
+        # duplicate keys would silently keep the last value
+        ("seeds: 2", "seeds: 2\nseeds: 3", 3, "duplicate key 'seeds'"),
+        ("{population_size: 20}", "{population_size: 20, population_size: 5}", 7, "duplicate key 'population_size'"),
+        # wrong hyperparameter types fail up front, not inside the cell
+        ("{population_size: 20}", "{population_size: fast}", 7, "'population_size' of 'rea' must be int"),
+        ("{population_size: 20}", "{population_size: 2.5}", 7, "must be int"),
+        ("{population_size: 20}", "{population_size: true}", 7, "must be int"),
+        ("  - agent: rs\n", "  - agent: l2nas\n    hyperparams: {actor_lr: fast}\n", 6, "'actor_lr' must be a number"),
+        ("  - agent: rs\n", "  - agent: l2nas\n    hyperparams: {actor_lr: .nan}\n", 6, "must be finite"),
+        # seeds: numpy/SB3 need 0..2**32-1; a huge count would allocate until MemoryError
+        ("seeds: 2", f"seeds: [{2**70}]", 2, "seeds entries must be integers in 0..4294967295"),
+        ("seeds: 2", "seeds: [-1]", 2, "seeds entries must be integers in 0..4294967295"),
+        ("seeds: 2", "seeds: 1000000000000", 2, "seeds must be a count in 1..10000"),
+        ("budgets: [50, 10]", f"budgets: [{10**12}]", 3, "budgets entries must be integers in 1..1000000000"),
+        # aliases: refused at the alias (a "billion laughs" bomb would otherwise hang)
+        ("{signal: val12}", "{signal: &s val12, budget: *s}", 12, "YAML aliases"),
     ],
 )
 def test_bad_study_names_the_offending_line(old, new, line, message):
@@ -98,6 +123,7 @@ def test_cli_refuses_a_bad_study_before_running_anything(tmp_path, nb201_cache):
     assert not out.exists()
 
 
+@settings(deadline=None)  # the machine is shared: timing is not what this tests
 @given(seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=6, unique=True))
 def test_seed_lists_round_trip(seeds):
     study = parse_study(GOOD.replace("seeds: 2", f"seeds: {seeds}"))
@@ -114,3 +140,24 @@ def test_protocol_and_env_may_not_set_the_same_kwarg():
     text = GOOD.replace("  - id: NB201-cifar10-v0", "  - id: NB201-cifar10-v0\n    kwargs: {signal: test200}")
     with pytest.raises(StudyError, match=r":13: protocol 'val12' and env NB201-cifar10-v0 .* both set \['signal'\]"):
         parse_study(textwrap.dedent(text))
+
+
+def test_hyperparameters_of_the_right_type_pass():
+    text = GOOD.replace("  - agent: rs\n", "  - agent: l2nas\n    hyperparams: {actor_lr: 1, avoid_repeats: false}\n")
+    assert parse_study(text).agents[0].hyperparams == {"actor_lr": 1, "avoid_repeats": False}
+
+
+def test_an_alias_bomb_in_env_kwargs_is_refused_at_once():
+    # 9 levels of 9 aliases each: 9**9 (387M) leaves if expanded
+    levels = ["a0: &a0 [x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    bomb = "\n".join(f"      {line}" for line in levels)
+    text = GOOD.replace("  - id: NB201-cifar10-v0", f"  - id: NB201-cifar10-v0\n    kwargs:\n      bomb:\n{bomb}")
+    with pytest.raises(StudyError, match=r"bomb.yaml:\d+: YAML aliases"):
+        parse_study(text, "bomb.yaml")
+
+
+def test_a_non_utf8_study_names_the_line_and_the_fix(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(GOOD.replace("name: t", "name: t\ndescription: caf\xe9").encode("latin-1"))
+    with pytest.raises(StudyError, match=r"latin1.yaml:2: the file is not UTF-8 .*save it as UTF-8"):
+        load_study(path)

@@ -215,7 +215,7 @@ def test_sb3_contract_logger_callback_save_load(nb201_cache, tmp_path):
 
 def test_l2nas_sees_only_reward_and_state(nb201_cache):
     """L2NAS acts on the observation and learns from the reward; scrambled test fields change nothing."""
-    from tests.test_baselines import ScrambleTestMetrics
+    from tests.conftest import ScrambleTestMetrics
 
     def actions(wrap):
         env = _env(nb201_cache, max_queries=30)
@@ -242,12 +242,12 @@ def test_improved_l2nas_beats_random_search(nb201_cache):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             L2NAS("MlpPolicy", env, preset="improved", seed=seed).learn(budget, callback=Last())
-        return found["best_test_acc"]
+        return found["best_report_acc"]
 
     def rs_best(seed):
         env = _env(nb201_cache, max_queries=budget, signal="test200")
-        return run_search(RandomSearch(env.unwrapped.core.space, np.random.default_rng(seed)), env, seed)[
-            "best_test_acc"
+        return run_search(RandomSearch(env.unwrapped.search_space, np.random.default_rng(seed)), env, seed)[
+            "best_report_acc"
         ]
 
     rs = np.mean([rs_best(s) for s in range(20)])

@@ -17,9 +17,16 @@ from typer.testing import CliRunner
 from nas_gym.cli import app
 from nas_gym.harness import ResultStore, parse_study, run_study
 from nas_gym.report import load_results, tidy
+from nas_gym.report.leaderboard import cell_stats, leaderboard, leaderboard_markdown, load_frames
 from nas_gym.report.plots import PLOTS
 from nas_gym.report.results import CellRun
-from nas_gym.report.stats import iqm_with_ci, mean_band, performance_profile
+from nas_gym.report.stats import (
+    iqm_with_ci,
+    mean_band,
+    performance_profile,
+    poi_with_ci,
+    probability_of_improvement,
+)
 from nas_gym.report.tables import protocol_table
 
 STUDY = """\
@@ -67,7 +74,7 @@ def test_tidy_rows_are_the_checkpoints_of_the_run_logs(results_dir, report_dir):
         row = frame[(frame.protocol == "val12") & (frame.agent == "rea") & (frame.seed == 1) & (frame.budget == budget)]
         row = row[row.env == cell.env_id].iloc[0]
         assert row.steps == budget
-        assert row.best_report_acc == pytest.approx(float(rows[budget - 1]["best_test_acc"]), abs=1e-4)
+        assert row.best_report_acc == pytest.approx(float(rows[budget - 1]["best_report_acc"]), abs=1e-4)
         assert row.best_signal_acc == pytest.approx(float(rows[budget - 1]["best_signal_acc"]), abs=1e-4)
         assert row.regret == pytest.approx(94.37333333333333 - row.best_report_acc, abs=1e-4)
         assert (row.signal, row.report_metric, row.budget_kind, row.dataset) == ("val12", "test200", "steps", "cifar10")
@@ -173,3 +180,85 @@ def test_bootstrap_bounds_stay_within_the_data(values):
     assert data.min() - 1e-9 <= point <= data.max() + 1e-9
     mean, band_low, band_high = mean_band(np.array(values)[:, None], reps=50)
     assert band_low[0] - 1e-9 <= mean[0] <= band_high[0] + 1e-9
+
+
+# -- issue 15: probability of improvement, unfinished cells, cross-space leaderboard ----------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(90.0, 95.0), min_size=1, max_size=8), st.lists(st.floats(90.0, 95.0), min_size=1, max_size=8))
+def test_probability_of_improvement_is_antisymmetric(xs, ys):
+    x, y = np.array(xs)[:, None], np.array(ys)[:, None]
+    assert probability_of_improvement(x, y) + probability_of_improvement(y, x) == pytest.approx(1.0)
+    assert probability_of_improvement(x, x) == pytest.approx(0.5)
+
+
+def test_probability_of_improvement_values_and_ci():
+    low, high = np.array([[1.0], [2.0]]), np.array([[3.0], [4.0], [5.0]])
+    assert probability_of_improvement(high, low) == 1.0
+    assert probability_of_improvement(np.array([[1.0], [3.0]]), np.array([[2.0], [2.0]])) == 0.5
+    first = poi_with_ci(np.array([[1.0], [3.0], [4.0]]), np.array([[2.0], [2.5]]), reps=300)
+    assert first == poi_with_ci(np.array([[1.0], [3.0], [4.0]]), np.array([[2.0], [2.5]]), reps=300)
+    assert first[0] == pytest.approx(4 / 6) and 0.0 <= first[1] <= first[0] <= first[2] <= 1.0
+    with pytest.raises(ValueError, match="same tasks"):
+        probability_of_improvement(np.zeros((2, 1)), np.zeros((2, 2)))
+
+
+def test_report_has_poi_against_the_best_baseline(report_dir):
+    text = (report_dir / "report.md").read_text()
+    frame = pd.read_csv(report_dir / "results.csv")
+    assert text.count("Probability of improvement P(agent > best baseline)") == 2
+    part = frame[(frame.protocol == "val12") & (frame.dataset == "cifar100") & (frame.budget == 500)]
+    means = part.groupby("agent").best_report_acc.mean()
+    best, other = means.idxmax(), means.idxmin()
+    val12 = text.split("## Protocol `val12`")[1]
+    poi = val12.split("Probability of improvement")[1]
+    row = next(line for line in poi.splitlines() if line.startswith(f"| {other} | 500 |"))
+    expected = probability_of_improvement(
+        part[part.agent == other].best_report_acc.to_numpy()[:, None],
+        part[part.agent == best].best_report_acc.to_numpy()[:, None],
+    )
+    assert row.split("|")[4].strip().startswith(f"{expected:.2f} [")
+    assert f"| {best} | 500 |" in poi and "*(best baseline)*" in poi
+
+
+def test_tables_mark_partial_and_unfinished_agents(report_dir):
+    frame = pd.read_csv(report_dir / "results.csv")
+    part = frame[(frame.protocol == "val12") & ~((frame.agent == "rea") & (frame.seed == 1))]
+    table = protocol_table(part, reps=100, agents=["rs", "rea", "bananas"], seeds=2)
+    assert "(1/2 seeds)" in next(line for line in table.splitlines() if line.startswith("| rea | 500 |"))
+    assert "(1/2 seeds)" not in next(line for line in table.splitlines() if line.startswith("| rs | 500 |"))
+    assert "| bananas | all | unfinished |" in table
+
+
+def _tidy_rows(space, agent, values, budget=100, signal="val12"):
+    return [
+        {"benchmark": f"{space}-cifar10", "dataset": "cifar10", "signal": signal, "budget_kind": "unique",
+         "budget": budget, "agent": agent, "seed": i, "best_report_acc": v}
+        for i, v in enumerate(values)
+    ]  # fmt: skip
+
+
+def test_leaderboard_ranks_agents_per_cell(tmp_path):
+    rows = (
+        _tidy_rows("nb201", "a", [94.0, 94.1, 94.2])
+        + _tidy_rows("nb201", "b", [93.0, 93.1, 93.2])
+        + _tidy_rows("nb201", "c", [93.9, 94.3, 94.0])
+        + _tidy_rows("darts", "a", [95.0, 95.1])
+        + _tidy_rows("darts", "b", [95.5, 95.6])
+    )
+    csv_path = tmp_path / "results.csv"
+    pd.DataFrame(rows).to_csv(csv_path, index=False)
+    frame = load_frames([csv_path])
+    stats = cell_stats(frame, reps=200)
+    nb201 = stats[stats.space == "nb201"].set_index("agent")
+    assert nb201["rank"].to_dict() == {"a": 1.0, "b": 3.0, "c": 2.0}
+    assert nb201.loc["b", "best_or_tied"] == False  # noqa: E712 (numpy bool)
+    assert nb201.loc["a", "best_or_tied"] and nb201.loc["c", "best_or_tied"]
+    board = leaderboard(stats).set_index("agent")
+    assert board.loc["b", "cells"] == 2 and board.loc["c", "cells"] == 1
+    assert board.loc["a", "mean_rank"] == pytest.approx((nb201.loc["a", "rank"] + 2.0) / 2)
+    text = leaderboard_markdown(frame, reps=200)
+    assert "over 2 cells" in text and "| b |" in text
+    with pytest.raises(FileNotFoundError, match="nas-gym report"):
+        load_frames([tmp_path / "missing.csv"])

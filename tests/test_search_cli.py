@@ -36,7 +36,7 @@ def test_random_search_writes_run(tmp_path, nb201_cache):
     # The reported architecture is the best by signal (first one on ties), with its own test accuracy.
     best = max(rows, key=lambda r: float(r["signal_acc"]))
     assert summary["best_arch"] == best["arch"]
-    assert summary["best_test_acc"] == pytest.approx(float(best["test_acc"]))
+    assert summary["best_report_acc"] == pytest.approx(float(best["report_acc"]))
     assert summary["report_optimum"] == pytest.approx(94.37333333333333)
     assert (out / "best_so_far.png").stat().st_size > 1000
 
@@ -48,7 +48,7 @@ def test_env_kwargs_pass_through(tmp_path, nb201_cache):
     assert result.exit_code == 0, result.output
     rows = _rows(out)
     assert int(rows[-1]["unique"]) == 30
-    assert all(r["signal_acc"] == r["test_acc"] for r in rows)
+    assert all(r["signal_acc"] == r["report_acc"] for r in rows)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["env_kwargs"] == {"signal": "test200", "budget": "unique", "max_queries": 30}
     assert summary["protocol"]["signal_is_test_set"] is True
@@ -112,6 +112,6 @@ def test_trained_env_without_a_report_metric(tmp_path, real_data):
     assert result.exit_code == 0, result.output
     assert "test_acc=not measured" in result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["best_test_acc"] is None and summary["report_optimum"] is None
+    assert summary["best_report_acc"] is None and summary["report_optimum"] is None
     assert "no test accuracy is measured" in summary["protocol"]["note"]
     assert len(_rows(out)) == 2

@@ -15,6 +15,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from nas_gym.envs.api import search_env
 from nas_gym.spaces.base import SearchSpace
 
 
@@ -34,10 +35,7 @@ class Searcher(ABC):
 
 def code_choices(space: SearchSpace) -> np.ndarray:
     """Number of options of each op-code position; mutation-based searchers need it."""
-    nvec = getattr(space, "code_nvec", None)
-    if nvec is None:
-        raise ValueError(f"the {space.name} space has no per-position op choices (code_nvec); use random search")
-    return np.asarray(nvec, dtype=np.int64)
+    return np.asarray(space.code_nvec, dtype=np.int64)
 
 
 def mutate(codes: np.ndarray, nvec: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -69,10 +67,10 @@ class ActionEncoder:
     one-hot alpha mapped to ``[-1, 1]`` for a continuous (absolute) one."""
 
     def __init__(self, env: gym.Env):
-        core = env.unwrapped.core
-        self.space: SearchSpace = core.space
+        search = search_env(env)
+        self.space: SearchSpace = search.search_space
         self.discrete = isinstance(env.action_space, spaces.MultiDiscrete)
-        if not self.discrete and core.config.action_mode != "absolute":
+        if not self.discrete and search.search_config.action_mode != "absolute":
             raise ValueError("classic NAS baselines need action_mode='absolute' (they propose whole architectures)")
 
     def __call__(self, codes: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from agents.l2nas.config import L2NASConfig
 from agents.l2nas.policies import L2NASPolicy, pinball_loss
 from agents.l2nas.presets import resolve_preset
 from agents.l2nas.schedules import n_gradient_steps
+from nas_gym.envs.api import SearchEnvAPI, search_env
 
 SelfL2NAS = TypeVar("SelfL2NAS", bound="L2NAS")
 
@@ -37,13 +38,12 @@ SelfL2NAS = TypeVar("SelfL2NAS", bound="L2NAS")
 _FUSED_ADAM = tuple(int(p) for p in th.__version__.split(".")[:2]) >= (2, 4)
 
 
-def _search_attr(env: GymEnv | VecEnv, name: str) -> Any:
-    """The env's search ``space`` or ``config`` (the only env internals L2NAS reads)."""
-    unwrapped = env.get_attr("unwrapped")[0] if isinstance(env, VecEnv) else env.unwrapped
-    core = getattr(unwrapped, "core", None)
-    if core is None:
-        raise ValueError("L2NAS runs on nas-gym search envs (ArchSearchEnv); this env has no search core")
-    return getattr(core, name)
+def _search(env: GymEnv | VecEnv) -> SearchEnvAPI:
+    """The nas-gym search env under ``env`` (its declared API is all L2NAS reads beyond the spaces)."""
+    try:
+        return search_env(env.get_attr("unwrapped")[0] if isinstance(env, VecEnv) else env)
+    except TypeError as err:
+        raise ValueError(f"L2NAS runs on nas-gym search envs only: {err}") from None
 
 
 class L2NAS(OffPolicyAlgorithm):
@@ -80,7 +80,7 @@ class L2NAS(OffPolicyAlgorithm):
         if env is None and _init_setup_model:
             raise ValueError("L2NAS needs a nas-gym env to resolve its preset; pass env=")
         # ``L2NAS.load`` without an env: the saved model's settings replace these defaults.
-        cfg = L2NASConfig() if env is None else resolve_preset(preset, _search_attr(env, "space").name)
+        cfg = L2NASConfig() if env is None else resolve_preset(preset, _search(env).search_space.name)
         self.preset, self.config = preset, cfg.with_overrides(**overrides)
         cfg = self.config
         super().__init__(
@@ -94,7 +94,7 @@ class L2NAS(OffPolicyAlgorithm):
         )  # fmt: skip
         if self.env is None:
             return
-        self._space = _search_attr(self.env, "space")
+        self._space = _search(self.env).search_space
         self._warn_env_mismatch()
         if _init_setup_model:
             self._setup_model()
@@ -109,7 +109,7 @@ class L2NAS(OffPolicyAlgorithm):
         }
 
     def _warn_env_mismatch(self) -> None:
-        env_config = _search_attr(self.env, "config")
+        env_config = _search(self.env).search_config
         for key, value in self.config.expected_env.items():
             if getattr(env_config, key) != value:
                 warnings.warn(
@@ -234,7 +234,7 @@ class L2NAS(OffPolicyAlgorithm):
 
     def set_env(self, env: GymEnv | VecEnv, force_reset: bool = True) -> None:
         super().set_env(env, force_reset)
-        self._space = _search_attr(self.env, "space")
+        self._space = _search(self.env).search_space
         self._new_proposer()
 
     def _get_torch_save_params(self) -> tuple[list[str], list[str]]:

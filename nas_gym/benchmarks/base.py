@@ -29,6 +29,8 @@ class Benchmark(ABC):
         test_metrics: metrics computed on a test set: opting into one as the search signal is
             test-set selection and is labelled as such.
         latency_devices: devices ``d`` for which ``query(archs, f"latency/{d}")`` answers (ms).
+        cost_metrics: metrics that measure what a query costs (a surrogate's predicted training
+            seconds, a real training's seconds); every env step reports them in ``info``.
         protocol_note: what a reader of results must know about the metrics (e.g. "no test
             set: the reported accuracy is the surrogate's validation prediction"); it travels in
             every env's ``protocol`` and so into every run summary.
@@ -42,19 +44,33 @@ class Benchmark(ABC):
     signal_metrics: tuple[str, ...]
     test_metrics: tuple[str, ...] = ()
     latency_devices: tuple[str, ...] = ()
+    cost_metrics: tuple[str, ...] = ()
     protocol_note: str = ""
 
-    @abstractmethod
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        """Values of ``metric`` for a batch of architectures (op codes ``(n, code_length)``)."""
+    @classmethod
+    def extra_kwargs(cls) -> frozenset[str]:
+        """Constructor keywords beyond the named parameters (taken through ``**kwargs``), for env kwarg routing."""
+        return frozenset()
+
+    @property
+    def report_measured(self) -> bool:
+        """Whether ``report_metric`` is measured at all (a trained benchmark may skip the test set)."""
+        return True
 
     def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
-        """Several metrics of one batch; subclasses override to share the decoding work."""
-        return {m: self.query(archs, m) for m in metrics}
+        """The one query entry point: values of every metric in ``metrics`` for a batch of
+        architectures (op codes ``(n, code_length)``), checked here, computed by :meth:`_query`."""
+        for m in metrics:
+            self.check_metric(m)
+        return self._query(archs, tuple(metrics))
 
-    def evaluate(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
-        """Everything an env step needs about a batch in one pass: ``metrics`` plus :meth:`arch_info`."""
-        return {**self.arch_info(archs), **self.query_many(archs, metrics)}
+    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
+        """Shorthand for one metric: ``query_many(archs, [metric])[metric]``."""
+        return self.query_many(archs, (metric,))[metric]
+
+    @abstractmethod
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """Compute known ``metrics`` of a batch in one pass (shared decoding, one surrogate call)."""
 
     def optimum(self, metric: str) -> float | None:
         """Best value of ``metric`` over the whole space, or ``None`` when it is unknown."""

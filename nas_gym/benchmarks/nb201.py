@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -86,16 +86,9 @@ class NB201Benchmark(Benchmark):
         """The full read-only column of ``metric`` over all 15,625 indices (for analysis, not agents)."""
         return self._columns[self.check_metric(metric)]
 
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        return self.column(metric)[self.indices(archs)]
-
-    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
         idx = self.indices(archs)
-        return {m: self.column(m)[idx] for m in metrics}
-
-    def evaluate(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
-        idx = self.indices(archs)
-        return {"index": idx, **{m: self.column(m)[idx] for m in metrics}}
+        return {m: self._columns[m][idx] for m in metrics}
 
     def optimum(self, metric: str) -> float | None:
         col = self.column(metric)

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nas_gym.benchmarks.base import Benchmark
 from nas_gym.data import nb301 as nb301_data
-from nas_gym.data.store import DataMissingError, dataset_dir, fix_hint
+from nas_gym.data.store import verified_path
 from nas_gym.spaces.darts import DARTSSearchSpace, codes_to_onnx
 
 MAX_EPOCH = 98
@@ -106,6 +105,7 @@ class NB301Benchmark(Benchmark):
     default_signal = "val_acc"
     signal_metrics = ("val_acc",)
     test_metrics = ()
+    cost_metrics = ("runtime_s",)  # predicted training time to ``epoch``: the simulated cost of a query
     protocol_note = (
         "NB301 surrogate: signal and report are the same predicted validation accuracy; "
         "there is no test accuracy in NB301"
@@ -127,9 +127,7 @@ class NB301Benchmark(Benchmark):
         self.name = f"nb301-cifar10-{model}-epoch{self.epoch}"
         self.metrics = self.spec.columns
         self.search_space = DARTSSearchSpace()
-        path = (dataset_dir("nb301", cache) / self.spec.file).resolve()
-        if not path.is_file():
-            raise DataMissingError(f"{path} is missing from the nb301 cache; re-import it. {fix_hint('nb301')}")
+        path = verified_path("nb301", self.spec.file, cache)  # md5 against the manifest, once per process
         self._session = _session(str(path), path.stat().st_mtime_ns)
         self._cache: dict[int, np.ndarray] = {}
         self.surrogate_calls = 0  # rows actually sent to onnxruntime (cache misses)
@@ -174,13 +172,6 @@ class NB301Benchmark(Benchmark):
             return np.zeros((0, len(self.metrics)))
         return np.stack([rows[k] for k in keys])
 
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        return self.predict(archs)[:, self.metrics.index(self.check_metric(metric))]
-
-    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
         pred = self.predict(archs)
-        return {m: pred[:, self.metrics.index(self.check_metric(m))] for m in metrics}
-
-    def arch_info(self, archs: np.ndarray) -> dict[str, np.ndarray]:
-        """``runtime_s``: predicted training time to ``epoch``, the simulated cost of the query (cached)."""
-        return {"runtime_s": self.query(archs, "runtime_s")}
+        return {m: pred[:, self.metrics.index(m)] for m in metrics}

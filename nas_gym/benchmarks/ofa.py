@@ -229,9 +229,12 @@ class OFABenchmark(Benchmark):
 
     def predict_fraction(self, features: np.ndarray) -> np.ndarray:
         """The predictor on ``(n, 128)`` features; returns accuracy fractions ``(n,)`` (float32 math)."""
+        # Row by row: a batched float32 matmul sums in an order that depends on the batch size, and
+        # an architecture's accuracy must not depend on what else is queried with it (a vector env
+        # must give each search exactly what a single env gives).
         h = np.asarray(features, dtype=np.float32)
         for j, (w, b) in enumerate(self._layers):
-            h = h @ w + b
+            h = np.stack([row @ w for row in h]).reshape(len(h), w.shape[1]) + b
             if j < len(self._layers) - 1:
                 np.maximum(h, 0.0, out=h)
         return h[:, 0]
@@ -250,12 +253,7 @@ class OFABenchmark(Benchmark):
             "r": space.resolution(codes),
         }
 
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        return self.query_many(archs, [metric])[metric]
-
-    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
-        for m in metrics:
-            self.check_metric(m)
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
         a = self._decode(archs)
         out: dict[str, np.ndarray] = {}
         if "predicted_acc" in metrics:

@@ -10,7 +10,6 @@ possible reward, and is flagged in ``train_status``; it never raises.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -56,6 +55,17 @@ class TrainedNB201Benchmark(Benchmark):
     default_signal = "val_acc"
     report_metric = "test_acc"
     test_metrics = ("test_acc",)
+    cost_metrics = ("train_seconds",)  # of the original run, also when answered from the cache
+
+    @classmethod
+    def extra_kwargs(cls) -> frozenset[str]:
+        """Every :class:`TrainConfig` field is a keyword too (``epochs``, ``channels``, ...)."""
+        return frozenset(TrainConfig.__dataclass_fields__)
+
+    @property
+    def report_measured(self) -> bool:
+        """Test accuracy is measured only with ``report_test=True``."""
+        return self.report_test
 
     def __init__(
         self,
@@ -143,12 +153,7 @@ class TrainedNB201Benchmark(Benchmark):
         return a.astype(np.int64)
 
     # -- Benchmark interface -------------------------------------------------------------------
-    def query(self, archs: np.ndarray, metric: str) -> np.ndarray:
-        return self.query_many(archs, (metric,))[metric]
-
-    def query_many(self, archs: np.ndarray, metrics: Sequence[str]) -> dict[str, np.ndarray]:
-        for m in metrics:
-            self.check_metric(m)
+    def _query(self, archs: np.ndarray, metrics: tuple[str, ...]) -> dict[str, np.ndarray]:
         results = self.results_for(archs)
         out = {}
         for m in metrics:
@@ -164,10 +169,9 @@ class TrainedNB201Benchmark(Benchmark):
         return out
 
     def arch_info(self, archs: np.ndarray) -> dict[str, np.ndarray]:
-        """``params`` (M), ``train_seconds`` (of the run, even when answered from the cache), ``train_status``."""
+        """``params`` (M) and ``train_status`` of each architecture's training (from the cache when known)."""
         results = self.results_for(archs)
         return {
             "params": np.array([r.params / 1e6 for r in results]),
-            "train_seconds": np.array([r.train_seconds for r in results]),
             "train_status": np.array([r.status for r in results]),
         }

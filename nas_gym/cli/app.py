@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from nas_gym.cli import bench, data, search
+from nas_gym.cli import bench, data, errors, search
 
 app = typer.Typer(help="nas-gym: neural architecture search as reinforcement learning.", no_args_is_help=True)
+
+
+@app.callback()
+def main(debug: bool = typer.Option(False, "--debug", help="show the traceback of user errors (for bug reports)")):
+    """nas-gym: neural architecture search as reinforcement learning."""
+    errors.set_debug(debug)
+
+
 app.add_typer(data.app, name="data")
 app.command("search")(search.search)
 app.command("bench")(bench.bench)

@@ -11,6 +11,8 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agents.registry import AGENTS
+from nas_gym.cli.errors import user_errors
 from nas_gym.search_log import QueryRecord
 
 console = Console()
@@ -23,14 +25,15 @@ def parse_kwargs(pairs: list[str] | None, what: str) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"{what} must look like key=value, got {pair!r}")
-        out[key] = yaml.safe_load(value)
+        try:
+            out[key] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise typer.BadParameter(f"{what} {pair!r}: the value is not valid YAML ({err.problem})") from None
     return out
 
 
 def search(
-    agent: str = typer.Option(
-        ..., "--agent", help="l2nas, l2nas-paper, rs, rea, reinforce, ls, ppo, a2c, sac, td3, ddpg"
-    ),
+    agent: str = typer.Option(..., "--agent", help=f"one of {', '.join(AGENTS)} (agents/registry.py)"),
     env_id: str = typer.Option("NB201-cifar10-v0", "--env", help="any registered nas-gym env id"),
     budget: int = typer.Option(500, "--budget", help="queries (max_queries of the env; steps or unique per budget=)"),
     seed: int = typer.Option(0, "--seed"),
@@ -43,22 +46,29 @@ def search(
         None, "--hyperparams", help="agent overrides, one key=value per flag, e.g. --hyperparams actor_lr=1e-4"
     ),
     cache: Path | None = typer.Option(None, "--cache", help="data cache folder (default: $NAS_GYM_DATA or user cache)"),
+    force: bool = typer.Option(
+        False, "--force", help="replace a previous run in OUT, or write beside other files (never deletes them)"
+    ),
 ) -> None:
     """Run one search and write its per-query log, summary and best-so-far plot to OUT."""
-    import gymnasium as gym
-
     import nas_gym
-    from agents.baselines import SEARCHERS
-    from agents.registry import AGENTS
     from nas_gym.harness.cell import run_cell
+    from nas_gym.harness.run_dir import check_run_dir
 
     if agent not in AGENTS:
         raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
-    if env_id not in nas_gym.ENV_IDS and env_id not in gym.registry:
+    if env_id not in nas_gym.ENV_IDS:
         raise typer.BadParameter(
-            f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}", param_hint="--env"
+            f"unknown env {env_id!r} (not a nas-gym search env); choose one of {', '.join(nas_gym.ENV_IDS)}",
+            param_hint="--env",
         )
+    if budget < 1:
+        raise typer.BadParameter(f"the budget must be >= 1 query, got {budget}", param_hint="--budget")
     kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    for key, flag in (("max_queries", "--budget"), ("cache", "--cache")):
+        if key in kwargs:
+            raise typer.BadParameter(f"set {key} with {flag}, not as an env kwarg", param_hint="--env-kwargs")
+    overrides = parse_kwargs(hyperparams, "--hyperparams")
     by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
         TextColumn("[bold]{task.fields[agent]}[/]"),
@@ -71,35 +81,27 @@ def search(
     task = progress.add_task("search", total=budget, agent=agent, best="")
 
     def advance(r: QueryRecord) -> None:
-        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_test_acc:.2f}"
+        best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_report_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
-    if agent not in SEARCHERS:
+    if AGENTS[agent].kind != "searcher":
         import torch
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
-    try:
-        with progress:
-            summary = run_cell(
-                agent,
-                env_id,
-                budget,
-                seed,
-                out,
-                env_kwargs=kwargs,
-                hyperparams=parse_kwargs(hyperparams, "--hyperparams"),
-                cache=cache,
-                on_query=advance,
-            )
-    except (ValueError, OSError) as err:
-        console.print(f"[red]cannot run {agent} on {env_id}: {err}[/red]")
-        raise typer.Exit(2) from None
+    with user_errors():
+        check_run_dir(out, force)  # before the progress bar: a refused --out prints only its one line
+    with user_errors(), progress:
+        summary = run_cell(
+            agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
+        )  # fmt: skip
     result = json.loads((out / "summary.json").read_text())
     signal, report = summary["protocol"]["signal"], summary["protocol"]["report"]
     note = " [yellow](interrupted: partial run saved)[/yellow]" if summary["interrupted"] else ""
-    if result["best_arch"] is not None:
-        reported = "not measured" if result["best_test_acc"] is None else f"{result['best_test_acc']:.2f}"
+    if not result["feasible_found"]:
+        console.print(f"no architecture met the env's constraints in {result['steps']} queries{note}", soft_wrap=True)
+    else:
+        reported = "not measured" if result["best_report_acc"] is None else f"{result['best_report_acc']:.2f}"
         console.print(
             f"best by {signal}: {result['best_arch']}\n{signal}={result['best_signal_acc']:.2f} "
             f"{report}={reported} after {result['steps']} queries "

@@ -1,8 +1,8 @@
-"""Gymnasium envs: one architecture search per episode."""
+"""Gymnasium envs: one architecture search per episode, one generic env for every family."""
 
-from nas_gym.envs.core import SearchConfig
-from nas_gym.envs.nb201 import NB201Env, NB201VectorEnv
+from nas_gym.envs.config import SearchConfig
+from nas_gym.envs.families import FAMILIES
 from nas_gym.envs.search_env import ArchSearchEnv
 from nas_gym.envs.vector import ArchSearchVectorEnv
 
-__all__ = ["ArchSearchEnv", "ArchSearchVectorEnv", "NB201Env", "NB201VectorEnv", "SearchConfig"]
+__all__ = ["FAMILIES", "ArchSearchEnv", "ArchSearchVectorEnv", "SearchConfig"]

@@ -25,10 +25,10 @@ class SearchTracker:
         self.topk_onehot = np.zeros((num_envs, top_k, alpha_dim))
         self.onehot_sum = np.zeros((num_envs, alpha_dim))
         self.topk_count = np.zeros(num_envs, dtype=np.int64)
-        self.best_score = np.full(num_envs, -np.inf)
-        self.best_report = np.full(num_envs, -np.inf)
+        self.best_signal_acc = np.full(num_envs, -np.inf)
+        self.best_report_acc = np.full(num_envs, -np.inf)
         self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
-        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_score > -inf
+        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_signal_acc > -inf
         self.steps = np.zeros(num_envs, dtype=np.int64)
         self.unique = np.zeros(num_envs, dtype=np.int64)
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
@@ -40,8 +40,8 @@ class SearchTracker:
         self.topk_onehot[sel] = 0.0
         self.onehot_sum[sel] = 0.0
         self.topk_count[sel] = 0
-        self.best_score[sel] = -np.inf
-        self.best_report[sel] = -np.inf
+        self.best_signal_acc[sel] = -np.inf
+        self.best_report_acc[sel] = -np.inf
         self.best_codes[sel] = 0
         self.best_key[sel] = 0
         self.steps[sel] = 0
@@ -50,31 +50,41 @@ class SearchTracker:
             self.seen[i] = set()
 
     def record(
-        self, keys: np.ndarray, codes: np.ndarray, onehot: np.ndarray, score: np.ndarray, report: np.ndarray
+        self,
+        keys: np.ndarray,
+        codes: np.ndarray,
+        onehot: np.ndarray,
+        score: np.ndarray,
+        report: np.ndarray,
+        rows: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Record one query per search. ``keys`` are the space's unique architecture keys;
-        ``score`` is the signal (``-inf`` = infeasible, never ranked).
+        """Record one query for each search in ``rows`` (all when ``None``; the arrays hold one entry
+        per row). ``keys`` are the space's unique architecture keys; ``score`` is the signal
+        (``-inf`` = infeasible, never ranked). Searches outside ``rows`` are left untouched, so a
+        vector env can step some searches while others restart.
 
-        Returns ``(is_new, improved)`` boolean arrays.
+        Returns ``(is_new, improved)`` boolean arrays, one entry per row.
         """
-        is_new = np.fromiter((self._add(i, k) for i, k in enumerate(keys.tolist())), bool, self.num_envs)
-        self.steps += 1
-        self.unique += is_new
-        rows = np.arange(self.num_envs)
-        slot = self.topk_score.argmin(axis=1)
+        rows = np.arange(self.num_envs) if rows is None else np.asarray(rows)
+        pairs = zip(rows.tolist(), keys.tolist(), strict=True)
+        is_new = np.fromiter((self._add(i, k) for i, k in pairs), bool, len(rows))
+        self.steps[rows] += 1
+        self.unique[rows] += is_new
+        slot = self.topk_score[rows].argmin(axis=1)
         enter = is_new & (score > self.topk_score[rows, slot])
         if enter.any():
             r, s = rows[enter], slot[enter]
             self.topk_count[r] += np.isneginf(self.topk_score[r, s])
-            self.onehot_sum[r] += onehot[r] - self.topk_onehot[r, s]
-            self.topk_score[r, s] = score[r]
-            self.topk_onehot[r, s] = onehot[r]
-        improved = score > self.best_score
+            self.onehot_sum[r] += onehot[enter] - self.topk_onehot[r, s]
+            self.topk_score[r, s] = score[enter]
+            self.topk_onehot[r, s] = onehot[enter]
+        improved = score > self.best_signal_acc[rows]
         if improved.any():
-            self.best_score[improved] = score[improved]
-            self.best_report[improved] = report[improved]
-            self.best_codes[improved] = codes[improved]
-            self.best_key[improved] = keys[improved]
+            r = rows[improved]
+            self.best_signal_acc[r] = score[improved]
+            self.best_report_acc[r] = report[improved]
+            self.best_codes[r] = codes[improved]
+            self.best_key[r] = keys[improved]
         return is_new, improved
 
     def _add(self, i: int, key: int) -> bool:

@@ -1,52 +1,139 @@
-"""Native numpy vector env: N searches answered by one batched benchmark query per step."""
+"""Native numpy vector env: N searches answered by one batched benchmark query per step.
+
+It behaves exactly like Gymnasium's ``SyncVectorEnv`` over N single envs (the contract tests
+compare obs, rewards, flags and infos over whole episodes): ``seed=s`` seeds the sub-searches
+``s, s+1, ...``; ``options={"reset_mask": mask}`` restarts only the masked searches; infos are
+batched with ``_key`` masks; with the default next-step autoreset, the step after a truncation
+restarts that search without evaluating its action and returns the reset info. Only the
+benchmark query is batched, which is where the time goes.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from nas_gym.benchmarks.base import Benchmark
+from nas_gym.envs.api import SearchEnvAPI
+from nas_gym.envs.config import SearchConfig
 from nas_gym.envs.core import SearchCore
+from nas_gym.envs.families import build
+from nas_gym.envs.infos import StepInfos
+
+AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
 
 
-class ArchSearchVectorEnv(VectorEnv):
-    """``num_envs`` independent searches with next-step autoreset (Gymnasium's default).
+class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
+    """``num_envs`` independent searches; ``autoreset_mode`` is ``NEXT_STEP`` (Gymnasium's default) or ``SAME_STEP``.
 
-    ``info`` holds one array per key (``codes``, ``index``, ``signal_acc``, ``test_acc``,
-    ``best_codes``, ``best_signal_acc``, ``best_test_acc``, ``regret``, ``unique_queries``,
-    ``is_new``, ``latency_ms``); architecture strings are left out to keep large batches fast
-    (``env.core.space.to_string(info["codes"])`` gives them).
+    ``info`` holds what the single env's info holds, batched as ``SyncVectorEnv`` batches it: one
+    array per key (object arrays for strings and dicts' leaves) and a boolean ``_key`` mask of the
+    searches that reported it.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
 
-    def __init__(self, benchmark: Benchmark, num_envs: int = 1, **config: Any):
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
-        self.num_envs = num_envs
-        self.core = SearchCore(benchmark, num_envs=num_envs, **config)
-        self.single_action_space = self.core.single_action_space
-        self.single_observation_space = self.core.single_observation_space
-        self.action_space = batch_space(self.single_action_space, num_envs)
-        self.observation_space = batch_space(self.single_observation_space, num_envs)
-        self._needs_reset = np.zeros(num_envs, dtype=bool)
+    def __init__(
+        self,
+        benchmark: str | Benchmark = "nb201",
+        num_envs: int = 1,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        **kwargs: Any,
+    ):
+        mode = _autoreset_mode(autoreset_mode)
+        bench, search = build(benchmark, kwargs)
+        self._core = SearchCore(bench, SearchConfig(**search), num_envs=num_envs)
+        self.metadata = {**type(self).metadata, "autoreset_mode": mode}
+        self.num_envs = self._core.num_envs
+        self.single_action_space = self._core.single_action_space
+        self.single_observation_space = self._core.single_observation_space
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self._infos = StepInfos(self._core.space, self.num_envs)
+        self._rngs: list[np.random.Generator | None] = [None] * self.num_envs  # one per search, like sub-envs
+        self._autoreset = np.zeros(self.num_envs, dtype=bool)
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
-        if seed is not None:
-            self._np_random, self._np_random_seed = np.random.default_rng(seed), seed
-        self._needs_reset[:] = False
-        return self.core.reset(None, self.np_random), {}
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict | None = None
+    ) -> tuple[np.ndarray, dict]:
+        seeds = _seeds(seed, self.num_envs)
+        mask = _reset_mask((options or {}).get("reset_mask"), self.num_envs)
+        infos: dict[str, Any] = {}
+        for i in np.flatnonzero(mask).tolist():
+            if seeds[i] is not None or self._rngs[i] is None:
+                self._rngs[i], _ = seeding.np_random(seeds[i])
+            infos = self._add_info(infos, self._restart(i), i)
+        self._autoreset[mask] = False
+        return self._core.observation(), infos
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
-        restarting = self._needs_reset.copy()  # their actions are evaluated, then discarded by the reset
-        obs, reward, truncated, info = self.core.step(actions)
-        if restarting.any():
-            self.core.reset(restarting, self.np_random)
-            obs = self.core.observation()
-            reward[restarting] = 0.0
-            truncated[restarting] = False
-        self._needs_reset = truncated.copy()
-        return obs, reward, np.zeros(self.num_envs, dtype=bool), truncated, info
+        n = self.num_envs
+        same_step = self.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+        restarting = np.zeros(n, dtype=bool) if same_step else self._autoreset
+        active = np.flatnonzero(~restarting)
+        rewards, truncated = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+        env_infos: list[dict[str, Any]] = [{} for _ in range(n)]
+        if active.size:
+            _, reward, trunc, batch = self._core.step(actions, active)
+            rewards[active], truncated[active] = reward, trunc
+            for i, info in zip(active.tolist(), self._infos.build(batch, active), strict=True):
+                env_infos[i] = info
+        else:
+            self._core.decode(actions)  # still refuse bad actions, as a step of every search would
+        obs = self._core.observation()
+        for i in np.flatnonzero(restarting).tolist():
+            env_infos[i] = self._restart(i)
+        if same_step:
+            for i in np.flatnonzero(truncated).tolist():
+                env_infos[i] = {"final_obs": obs[i].copy(), "final_info": env_infos[i], **self._restart(i)}
+        infos: dict[str, Any] = {}
+        for i, info in enumerate(env_infos):
+            infos = self._add_info(infos, info, i)
+        self._autoreset = truncated.copy()
+        return self._core.observation(), rewards, np.zeros(n, dtype=bool), truncated, infos
+
+    def _restart(self, i: int) -> dict[str, Any]:
+        """Start search ``i`` afresh (its own generator draws any random start) and return its reset info."""
+        which = np.arange(self.num_envs) == i
+        self._core.reset(which, self._rngs[i])
+        self._infos.reset(which)
+        return {"protocol": self._core.protocol}
+
+
+def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
+    try:
+        mode = AutoresetMode(mode)
+    except ValueError:
+        mode = None
+    if mode not in AUTORESET_MODES:
+        names = ", ".join(m.value for m in AUTORESET_MODES)
+        raise ValueError(f"autoreset_mode must be one of {names} (an AutoresetMode or its value)")
+    return mode
+
+
+def _seeds(seed: int | list[int | None] | None, n: int) -> list[int | None]:
+    """Gymnasium's convention: ``None`` for all, ``s`` -> ``s, s+1, ...``, or one seed per search."""
+    if seed is None:
+        return [None] * n
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        return [int(seed) + i for i in range(n)]
+    if isinstance(seed, list | tuple) and len(seed) == n:
+        return list(seed)
+    raise ValueError(f"seed must be None, an int or a list of {n} seeds (one per search), got {seed!r}")
+
+
+def _reset_mask(mask: Any, n: int) -> np.ndarray:
+    """``options["reset_mask"]``, checked as ``SyncVectorEnv`` checks it; every search when absent."""
+    if mask is None:
+        return np.ones(n, dtype=bool)
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"options['reset_mask'] must be a numpy array, got {type(mask).__name__}")
+    if mask.shape != (n,) or mask.dtype != np.bool_:
+        raise ValueError(f"options['reset_mask'] must be a bool array of shape ({n},), got {mask.dtype} {mask.shape}")
+    if not mask.any():
+        raise ValueError("options['reset_mask'] must select at least one search (it is all False)")
+    return mask

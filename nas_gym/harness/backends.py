@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
@@ -19,6 +21,9 @@ from nas_gym.harness.study import Cell
 
 BACKENDS = ("local", "ray")
 Outcome = tuple[Cell, "dict[str, bytes] | BaseException"]
+PARENT_POLL_S = 0.5
+# How one cell runs: (cell, cache) -> the files it wrote. None means execute_cell (the agent's search).
+Execute = Callable[[Cell, "str | None"], "dict[str, bytes]"] | None
 
 
 def init_worker() -> None:
@@ -27,6 +32,24 @@ def init_worker() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+def pool_worker_init(driver: int) -> None:
+    """Initializer of a pool worker: :func:`init_worker`, and exit when the driver dies.
+
+    A driver killed with ``kill -9`` cannot stop its pool, and a spawned worker would finish
+    (or hang in) its cell for nothing. The worker polls its parent pid instead: once the driver is
+    gone the worker is re-parented, and it exits at once (its cell was never committed). The
+    driver's pid comes as an argument: the driver may die while the worker is still importing.
+    """
+    init_worker()
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="nas-gym-parent-watch", daemon=True).start()
 
 
 def execute_cell(cell: Cell, cache: str | None) -> dict[str, bytes]:
@@ -46,7 +69,11 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def run_local(cells: Sequence[Cell], cache: str | None, workers: int) -> Iterator[Outcome]:
+def _execute(execute: Execute, cell: Cell, cache: str | None) -> dict[str, bytes]:
+    return (execute or execute_cell)(cell, cache)
+
+
+def run_local(cells: Sequence[Cell], cache: str | None, workers: int, execute: Execute = None) -> Iterator[Outcome]:
     """Run ``cells`` in a pool of ``workers`` fresh (spawned) processes; yields each as it finishes.
 
     With one worker the cells run one after the other in this process: no start-up cost, and a
@@ -57,13 +84,18 @@ def run_local(cells: Sequence[Cell], cache: str | None, workers: int) -> Iterato
     if workers == 1:
         for cell in cells:
             try:
-                yield cell, execute_cell(cell, cache)
+                yield cell, _execute(execute, cell, cache)
             except Exception as err:
                 yield cell, err
         return
     # spawn, not fork: the driver may have imported torch, whose thread pools do not survive a fork.
-    with ProcessPoolExecutor(max_workers=min(workers, len(cells)), mp_context=get_context("spawn")) as pool:
-        futures: dict[Future, Cell] = {pool.submit(execute_cell, cell, cache): cell for cell in cells}
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(cells)),
+        mp_context=get_context("spawn"),
+        initializer=pool_worker_init,
+        initargs=(os.getpid(),),
+    ) as pool:
+        futures: dict[Future, Cell] = {pool.submit(_execute, execute, cell, cache): cell for cell in cells}
         try:
             while futures:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -76,7 +108,9 @@ def run_local(cells: Sequence[Cell], cache: str | None, workers: int) -> Iterato
                 future.cancel()
 
 
-def run_ray(cells: Sequence[Cell], cache: str | None, workers: int, address: str | None) -> Iterator[Outcome]:
+def run_ray(
+    cells: Sequence[Cell], cache: str | None, workers: int, address: str | None, execute: Execute = None
+) -> Iterator[Outcome]:
     """Run ``cells`` as Ray tasks (one CPU each); ``address`` joins a cluster, else a local Ray starts."""
     try:
         import ray
@@ -88,8 +122,8 @@ def run_ray(cells: Sequence[Cell], cache: str | None, workers: int, address: str
     if started_here:
         options = {"address": address} if address else {"num_cpus": workers, "include_dashboard": False}
         ray.init(**options, log_to_driver=False, configure_logging=False)
-    task = ray.remote(num_cpus=1, max_retries=0)(execute_cell)
-    pending = {task.remote(cell, cache): cell for cell in cells}
+    task = ray.remote(num_cpus=1, max_retries=0)(_execute)
+    pending = {task.remote(execute, cell, cache): cell for cell in cells}
     try:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)

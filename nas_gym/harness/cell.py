@@ -6,9 +6,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +13,34 @@ from typing import Any
 
 import gymnasium as gym
 
+from nas_gym.envs.api import make_env as make_search_env
+from nas_gym.envs.api import search_env
+from nas_gym.harness.run_dir import RUN_FILES, RunDirError, RunSetupError, check_run_dir, install_run
 from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
 
-RUN_FILES = ("queries.csv", "summary.json", "best_so_far.png")
+__all__ = ["RUN_FILES", "RunDirError", "RunSetupError", "make_env", "run_cell"]
+
+
+def make_env(env_id: str, kwargs: dict[str, Any], cache: str | Path | None) -> gym.Env:
+    """``gym.make`` whose kwarg errors name the env and the kwargs (they are the user's input)."""
+    try:
+        return make_search_env(env_id, kwargs, cache)
+    except (ValueError, TypeError, gym.error.Error) as err:
+        raise RunSetupError(f"cannot make {env_id} with {kwargs}: {err}") from err
+
+
+def check_agent(agent: str, env_id: str, env_kwargs: dict[str, Any], hyperparams: dict[str, Any]) -> None:
+    """Refuse an agent that cannot act on the env, or overrides it does not accept, before anything runs."""
+    from agents.registry import check_fits, hyperparameter_problem
+
+    try:
+        check_fits(agent, env_id, env_kwargs)
+    except ValueError as err:
+        raise RunSetupError(str(err)) from None
+    for key, value in hyperparams.items():
+        problem = hyperparameter_problem(agent, key, value)
+        if problem is not None:
+            raise RunSetupError(f"{problem} (fix the --hyperparams {key}=... override)")
 
 
 def run_cell(
@@ -32,29 +54,35 @@ def run_cell(
     cache: str | Path | None = None,
     on_query: Callable[[QueryRecord], None] | None = None,
     search: Callable[[gym.Env, int], dict[str, Any]] | None = None,
+    overwrite: bool = True,
 ) -> dict[str, Any]:
     """Run agent ``agent`` on ``env_id`` for ``budget`` queries and write the run to ``out``.
 
     ``out`` receives ``queries.csv``, ``summary.json`` and ``best_so_far.png``. They are written
-    into a sibling temporary folder that then replaces ``out``, so ``out`` always holds either
-    the previous complete run or the new complete run, never a torn one. A Ctrl-C during the
-    search still writes the queries made so far, with ``"interrupted": true`` in the summary.
+    into a temporary folder first, so ``out`` holds either the previous complete run or the new
+    complete run, never a torn one; files in ``out`` that are not a run's are never deleted.
+    Without ``overwrite``, an ``out`` holding a previous run or other files is refused (see
+    :mod:`nas_gym.harness.run_dir`). ``out``, the env kwargs and the agent overrides are all
+    checked before the first query (:class:`RunSetupError`, :class:`RunDirError`). A Ctrl-C
+    during the search still writes the queries made so far, with ``"interrupted": true``.
 
     Returns the summary (as written to ``summary.json``, minus the keys added from the records).
     """
     import nas_gym  # noqa: F401 (registers the env ids)
     from agents.registry import run_agent
 
-    out = Path(out)
+    out = check_run_dir(out, overwrite)
     kwargs = {**(env_kwargs or {}), "max_queries": int(budget)}
-    env = gym.make(env_id, **kwargs, **({"cache": str(cache)} if cache is not None else {}))
-    core = env.unwrapped.core
+    if search is None:
+        check_agent(agent, env_id, kwargs, dict(hyperparams or {}))
+    env = make_env(env_id, kwargs, cache)
+    api = search_env(env)
     summary: dict[str, Any] = {
         "agent": agent,
         "env": env_id,
         "env_kwargs": kwargs,
-        "protocol": core.protocol,
-        "report_optimum": core.report_optimum,
+        "protocol": api.protocol,
+        "report_optimum": api.report_optimum,
         "seed": int(seed),
         "versions": versions(),
     }
@@ -68,46 +96,13 @@ def run_cell(
             summary["hyperparams"] = search(recorder, int(seed))
     except KeyboardInterrupt:
         interrupted = True
+    except (ValueError, TypeError) as err:
+        if recorder.records:
+            raise  # mid-search: a bug, keep the traceback
+        raise RunSetupError(f"agent {agent!r} refused its settings before the first query: {err}") from err
     finally:
         env.close()
     summary["interrupted"] = interrupted
     summary["total_wall_time_s"] = time.perf_counter() - start
-    replace_dir(out, lambda tmp: write_run(tmp, recorder.records, summary))
+    install_run(out, lambda tmp: write_run(tmp, recorder.records, summary))
     return summary
-
-
-def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
-    """Fill a fresh temporary sibling of ``target`` with ``fill(tmp)``, then swap it in.
-
-    Each rename is atomic on POSIX; a crash between the two leaves ``target`` absent (never
-    half-written) and the old copy in a ``.old`` sibling that the next swap removes.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        fill(tmp)
-        _fsync_dir_files(tmp)
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        if target.exists():
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _fsync_dir_files(folder: Path) -> None:
-    """Flush every file of ``folder`` to disk before it is renamed into place (survives power loss too)."""
-    for path in folder.iterdir():
-        if path.is_file():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
-
-
-def is_scratch(path: Path) -> bool:
-    """Whether ``path`` is a leftover temporary or old copy of :func:`replace_dir`."""
-    return path.name.startswith(".") and (".tmp-" in path.name or ".old-" in path.name)

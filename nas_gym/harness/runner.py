@@ -11,10 +11,27 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from nas_gym.harness.backends import BACKENDS, default_workers, run_local, run_ray
 from nas_gym.harness.store import ResultStore
 from nas_gym.harness.study import Cell, Study
+from nas_gym.locks import exclusive
 
 
-class StudyOutputExists(RuntimeError):
+class StudyOutputError(ValueError):
+    """``OUT`` cannot take the study (a file, or not writable); the message names the fix."""
+
+
+class StudyOutputExists(StudyOutputError):
     """``OUT`` already holds a study and ``--resume`` was not given."""
+
+
+LOCK_FILE = ".nas-gym.lock"
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise StudyOutputError(f"--out {out} is a file, not a folder; choose a folder for the study's results")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise StudyOutputError(f"cannot create --out {out} ({err.strerror}); choose a writable folder") from None
 
 
 @dataclass
@@ -41,11 +58,21 @@ def run_study(
 
     Without ``resume``, ``out`` must not hold a study yet (so two studies never mix silently).
     Each finished cell is committed at once, so a kill at any moment loses at most the cells
-    that were running; ``resume=True`` then redoes exactly those.
+    that were running; ``resume=True`` then redoes exactly those. ``out`` is locked for the whole
+    run: a second process on the same ``out`` stops at once with the pid of the first
+    (:class:`~nas_gym.locks.LockHeldError`) instead of running every cell again beside it.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    console = console or Console()
+    out = Path(out)
+    _prepare_out(out)
+    with exclusive(out / LOCK_FILE, f"results folder {out}"):
+        return _run_locked(study, out, backend, workers, resume, address, cache, console or Console())
+
+
+def _run_locked(
+    study: Study, out: Path, backend: str, workers: int | None, resume: bool, address: str | None, cache, console
+) -> StudyRun:
     store = ResultStore(out)
     if store.has_study() and not resume:
         raise StudyOutputExists(f"{out} already holds a study; pass --resume to continue it, or choose a new --out")
@@ -61,8 +88,6 @@ def run_study(
         console.print(f"all {total} cells of {study.name!r} are finished in {out}")
         return result
     workers = workers or default_workers()
-    cells = [cell for cell, _ in todo]
-    outcomes = run_local(cells, cache, workers) if backend == "local" else run_ray(cells, cache, workers, address)
     progress = Progress(
         TextColumn(f"[bold]{study.name}[/] cells"),
         BarColumn(),
@@ -75,12 +100,20 @@ def run_study(
     )
     with progress:
         task = progress.add_task("cells", total=total, completed=result.skipped, last="")
-        for cell, outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                result.failed.append((cell, f"{type(outcome).__name__}: {outcome}"))
-                console.print(f"[red]cell {cell.relpath} failed: {type(outcome).__name__}: {outcome}[/red]")
+        # A stage starts once the previous one is committed (a transfer study's fine-tuning
+        # cells load the models its pretraining cells saved).
+        for cells, execute in study.stages([cell for cell, _ in todo], store):
+            if backend == "local":
+                outcomes = run_local(cells, cache, workers, execute)
             else:
-                store.commit(cell, outcome)
-                result.completed.append(cell)
-            progress.update(task, advance=1, last=str(cell.relpath))
+                outcomes = run_ray(cells, cache, workers, address, execute)
+            for cell, outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    result.failed.append((cell, f"{type(outcome).__name__}: {outcome}"))
+                    message = f"cell {cell.relpath} failed: {type(outcome).__name__}: {outcome}"
+                    console.print(message, style="red", markup=False, highlight=False)
+                else:
+                    store.commit(cell, outcome)
+                    result.completed.append(cell)
+                progress.update(task, advance=1, last=str(cell.relpath))
     return result

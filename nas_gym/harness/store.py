@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from nas_gym.harness.cell import RUN_FILES, is_scratch, replace_dir
+from nas_gym.harness.run_dir import RUN_FILES, is_scratch, replace_dir
 from nas_gym.harness.study import Cell, Study
 
 MANIFEST = "cell.json"

@@ -24,8 +24,8 @@ Every problem is reported as ``file:line: message`` with the offending line, so 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,7 +33,13 @@ from typing import Any
 
 import yaml
 
-from nas_gym.envs.core import SearchConfig
+from nas_gym.data.store import DataError
+
+# Names (study, agent label, protocol) become folders of OUT/cells, so they must be one plain path part.
+NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+=@-]{0,99}")
+MAX_SEED = 2**32 - 1  # numpy's and SB3's seed range
+MAX_SEEDS = 10_000  # a count, or a list length: far above any study, far below an allocation problem
+MAX_BUDGET = 10**9
 
 TOP_KEYS = ("name", "description", "seeds", "budgets", "agents", "envs", "protocols")
 # Env kwargs a study may not set: the harness sets the budget, the data cache is a property of the machine.
@@ -113,6 +119,13 @@ class Study:
     def max_budget(self) -> int:
         return max(self.budgets)
 
+    def stages(self, todo: list[Cell], store: Any) -> Iterator[tuple[list[Cell], Any]]:
+        """The pending cells ``todo`` in groups that run one after the other, each with how its cells
+        run (``None``: the agent's own search). A plain study is one group; a transfer study
+        (:mod:`nas_gym.harness.transfer`) first runs the pretraining that its fine-tuning cells load
+        from ``store``, the :class:`~nas_gym.harness.store.ResultStore` of the run."""
+        yield list(todo), None
+
     def cells(self) -> Iterator[Cell]:
         for protocol in self.protocols:
             for env in self.envs:
@@ -132,15 +145,23 @@ class Study:
 
 
 class _Located:
-    """The parsed YAML plus the line of every key and list item, for error messages."""
+    """The parsed YAML plus the line of every key and list item, for error messages.
+
+    The node tree is indexed before anything is constructed, so a duplicate key or an alias
+    (the ``*name`` of a "billion laughs" bomb) is refused at its line instead of silently
+    keeping the last value or expanding without bound.
+    """
 
     def __init__(self, text: str, filename: str):
         self.filename, self.lines_of_text = filename, text.splitlines()
         self.lines: dict[Path_, int] = {}
+        self._seen: set[int] = set()
         try:
             loader = yaml.SafeLoader(text)
             try:
                 node = loader.get_single_node()
+                if node is not None:
+                    self._index(node, ())
                 self.data = loader.construct_document(node) if node is not None else None
             finally:
                 loader.dispose()
@@ -149,14 +170,21 @@ class _Located:
             line = mark.line + 1 if mark is not None else 1
             detail = "; ".join(filter(None, (getattr(err, "context", None), getattr(err, "problem", None)))) or str(err)
             raise StudyError(self._format(line, f"not valid YAML: {detail}")) from None
-        if node is not None:
-            self._index(node, ())
 
     def _index(self, node: yaml.Node, path: Path_) -> None:
-        self.lines.setdefault(path, node.start_mark.line + 1)
+        line = node.start_mark.line + 1
+        if id(node) in self._seen:
+            raise StudyError(self._format(line, "YAML aliases (*name) are not allowed in a study; write the value out"))
+        self._seen.add(id(node))
+        self.lines.setdefault(path, line)
         if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
             for key_node, value_node in node.value:
-                child = (*path, str(key_node.value))
+                key = str(key_node.value)
+                if key in keys:
+                    raise StudyError(self._format(key_node.start_mark.line + 1, f"duplicate key {key!r}; keep one"))
+                keys.add(key)
+                child = (*path, key)
                 self.lines[child] = key_node.start_mark.line + 1
                 self._index(value_node, child)
         elif isinstance(node, yaml.SequenceNode):
@@ -190,38 +218,35 @@ def _known_keys(doc: _Located, value: dict, allowed: tuple[str, ...], path: Path
             raise doc.error((*path, str(key)), f"unknown {what} key {key!r}; allowed: {', '.join(allowed)}")
 
 
+def _entries(doc: _Located, top: dict, key: str, shape: str) -> list:
+    value = top[key]
+    if not isinstance(value, list) or not value:
+        raise doc.error((key,), f"{key} must be a non-empty list of {shape}")
+    return value
+
+
 def agent_kwarg_names(agent: str) -> set[str]:
     """Keyword overrides agent ``agent`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
-    from agents.baselines import SEARCHERS
-    from agents.registry import L2NAS_AGENTS, SB3_ALGOS
+    from agents.registry import hyperparameter_names
 
-    if agent in SEARCHERS:
-        cls, skip = SEARCHERS[agent], {"self", "space", "rng"}
-    elif agent in L2NAS_AGENTS:
-        from agents.l2nas import L2NAS
+    return hyperparameter_names(agent)
 
-        cls, skip = L2NAS, {"self", "policy", "env", "preset", "seed", "_init_setup_model"}
-    elif agent in SB3_ALGOS:
-        from agents.sb3 import _ZOO_ONLY, algorithm_class
 
-        names = set(inspect.signature(algorithm_class(agent).__init__).parameters) - {"self", "env", "seed"}
-        return names | set(_ZOO_ONLY) | {"noise_type", "noise_std"}
-    else:
-        raise ValueError(f"unknown agent {agent!r}")
-    return set(inspect.signature(cls.__init__).parameters) - skip
+def hyperparam_problem(agent: str, key: str, value: Any) -> str | None:
+    """Why ``key: value`` is not a valid override of ``agent`` (unknown name, wrong type), or None."""
+    from agents.registry import hyperparameter_problem
+
+    return hyperparameter_problem(agent, key, value)
 
 
 def env_kwarg_names(env_id: str) -> set[str]:
-    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id."""
+    """Keyword arguments ``gym.make(env_id, ...)`` accepts for a nas-gym id: search and benchmark kwargs."""
     import gymnasium as gym
 
+    from nas_gym.envs.families import accepted_kwargs
+
     spec = gym.spec(env_id)
-    entry = spec.entry_point
-    if isinstance(entry, str):
-        module, _, attr = entry.partition(":")
-        entry = getattr(__import__(module, fromlist=[attr]), attr)
-    names = set(inspect.signature(entry).parameters) - {"self", "kwargs"}
-    return names | set(spec.kwargs) | set(SearchConfig.__dataclass_fields__)
+    return set(accepted_kwargs(spec.kwargs["benchmark"])) | set(spec.kwargs)
 
 
 def _check_env_kwargs(doc: _Located, kwargs: dict, env_ids: list[str], path: Path_) -> None:
@@ -236,107 +261,125 @@ def _check_env_kwargs(doc: _Located, kwargs: dict, env_ids: list[str], path: Pat
                 )
 
 
+def _check_name(doc: _Located, value: Any, path: Path_, what: str) -> str:
+    """A name that becomes a folder of ``OUT/cells``: no '/', no '.' or '..', no hidden or odd characters."""
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
+        raise doc.error(
+            path,
+            f"{what} must be 1-100 letters, digits or _ . + = @ - and start with a letter, digit or _ "
+            f"(it names a results folder), got {value!r}",
+        )
+    return value
+
+
 def _int_list(doc: _Located, value: Any, path: Path_, what: str) -> tuple[int, ...]:
+    low, high = (1, MAX_BUDGET) if what == "budgets" else (0, MAX_SEED)
     if isinstance(value, int) and not isinstance(value, bool) and what == "seeds":
-        if value < 1:
-            raise doc.error(path, f"seeds must be >= 1 (a count) or a list of seeds, got {value}")
+        if not 1 <= value <= MAX_SEEDS:
+            raise doc.error(path, f"seeds must be a count in 1..{MAX_SEEDS} or a list of seeds, got {value}")
         return tuple(range(value))
     if not isinstance(value, list) or not value:
         raise doc.error(path, f"{what} must be a non-empty list of integers")
+    if len(value) > MAX_SEEDS:
+        raise doc.error(path, f"{what} lists {len(value)} entries; at most {MAX_SEEDS}")
     for i, item in enumerate(value):
-        if not isinstance(item, int) or isinstance(item, bool) or item < (1 if what == "budgets" else 0):
-            raise doc.error(
-                (*path, i), f"{what} entries must be integers >= {1 if what == 'budgets' else 0}, got {item!r}"
-            )
+        if not isinstance(item, int) or isinstance(item, bool) or not low <= item <= high:
+            raise doc.error((*path, i), f"{what} entries must be integers in {low}..{high}, got {item!r}")
     if len(set(value)) != len(value):
         raise doc.error(path, f"{what} has duplicates: {value}")
     return tuple(sorted(value)) if what == "budgets" else tuple(value)
 
 
-def parse_study(text: str, filename: str = "<study>") -> Study:
-    """Parse and statically check a study (agent names, env ids, kwarg names, budgets, seeds)."""
-    import nas_gym
+def _parse_agent(doc: _Located, raw: Any, path: Path_, taken: set[str]) -> AgentSpec:
     from agents.registry import AGENTS
 
+    entry = _mapping(doc, raw, path, "an agent entry")
+    _known_keys(doc, entry, ("agent", "label", "hyperparams"), path, "agent")
+    agent = entry.get("agent")
+    if agent not in AGENTS:
+        raise doc.error((*path, "agent"), f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}")
+    label = _check_name(doc, entry.get("label", agent), (*path, "label"), "label")
+    if label in taken:
+        raise doc.error(path, f"two agents are labelled {label!r}; give each a distinct label:")
+    hyperparams = _mapping(doc, entry.get("hyperparams"), (*path, "hyperparams"), "hyperparams")
+    for key, value in hyperparams.items():
+        problem = hyperparam_problem(agent, key, value)
+        if problem is not None:
+            raise doc.error((*path, "hyperparams", key), problem)
+    return AgentSpec(label, agent, dict(hyperparams))
+
+
+def _parse_env(doc: _Located, raw: Any, path: Path_, taken: set[str]) -> EnvSpec:
+    import nas_gym
+
+    entry = _mapping(doc, raw, path, "an env entry")
+    _known_keys(doc, entry, ("id", "kwargs"), path, "env")
+    env_id = entry.get("id")
+    if env_id not in nas_gym.ENV_IDS:
+        raise doc.error((*path, "id"), f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}")
+    if env_id in taken:
+        raise doc.error(path, f"env {env_id!r} is listed twice; vary env kwargs through protocols")
+    kwargs = _mapping(doc, entry.get("kwargs"), (*path, "kwargs"), "env kwargs")
+    _check_env_kwargs(doc, kwargs, [env_id], (*path, "kwargs"))
+    return EnvSpec(env_id, dict(kwargs))
+
+
+def _parse_protocol(doc: _Located, raw: Any, path: Path_, envs: list[EnvSpec], taken: set[str]) -> ProtocolSpec:
+    entry = _mapping(doc, raw, path, "a protocol entry")
+    _known_keys(doc, entry, ("name", "env_kwargs"), path, "protocol")
+    pname = _check_name(doc, entry.get("name"), (*path, "name"), "a protocol name")
+    if pname in taken:
+        raise doc.error((*path, "name"), f"two protocols are named {pname!r}")
+    kwargs = _mapping(doc, entry.get("env_kwargs"), (*path, "env_kwargs"), "protocol env_kwargs")
+    _check_env_kwargs(doc, kwargs, [e.id for e in envs], (*path, "env_kwargs"))
+    for env_index, env in enumerate(envs):
+        clash = sorted(set(kwargs) & set(env.kwargs))
+        if clash:
+            raise doc.error(
+                (*path, "env_kwargs", clash[0]),
+                f"protocol {pname!r} and env {env.id} (envs[{env_index}]) both set {clash}; set it in one place",
+            )
+    return ProtocolSpec(pname, dict(kwargs))
+
+
+def parse_study(text: str, filename: str = "<study>") -> Study:
+    """Parse and statically check a study (agent names, env ids, kwarg names, budgets, seeds)."""
     doc = _Located(text, filename)
     top = _mapping(doc, doc.data, (), "a study")
     _known_keys(doc, top, TOP_KEYS, (), "study")
     for key in ("name", "seeds", "budgets", "agents", "envs"):
         if key not in top:
             raise doc.error((), f"the study has no {key!r}; required keys: name, seeds, budgets, agents, envs")
-    name = top["name"]
-    if not isinstance(name, str) or not name or "/" in name:
-        raise doc.error(("name",), f"name must be a non-empty string without '/', got {name!r}")
+    name = _check_name(doc, top["name"], ("name",), "name")
     seeds = _int_list(doc, top["seeds"], ("seeds",), "seeds")
     budgets = _int_list(doc, top["budgets"], ("budgets",), "budgets")
-
-    if not isinstance(top["agents"], list) or not top["agents"]:
-        raise doc.error(("agents",), "agents must be a non-empty list of {agent: NAME, label:, hyperparams:}")
     agents: list[AgentSpec] = []
-    for i, raw in enumerate(top["agents"]):
-        path: Path_ = ("agents", i)
-        entry = _mapping(doc, raw, path, "an agent entry")
-        _known_keys(doc, entry, ("agent", "label", "hyperparams"), path, "agent")
-        agent = entry.get("agent")
-        if agent not in AGENTS:
-            raise doc.error((*path, "agent"), f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}")
-        label = entry.get("label", agent)
-        if not isinstance(label, str) or not label or "/" in label:
-            raise doc.error((*path, "label"), f"label must be a non-empty string without '/', got {label!r}")
-        if label in {a.label for a in agents}:
-            raise doc.error(path, f"two agents are labelled {label!r}; give each a distinct label:")
-        hyperparams = _mapping(doc, entry.get("hyperparams"), (*path, "hyperparams"), "hyperparams")
-        allowed = agent_kwarg_names(agent)
-        for key in hyperparams:
-            if key not in allowed:
-                raise doc.error(
-                    (*path, "hyperparams", key),
-                    f"agent {agent!r} has no hyperparameter {key!r}; known: {', '.join(sorted(allowed))}",
-                )
-        agents.append(AgentSpec(label, agent, dict(hyperparams)))
-
-    if not isinstance(top["envs"], list) or not top["envs"]:
-        raise doc.error(("envs",), "envs must be a non-empty list of {id: ENV_ID, kwargs: {...}}")
+    for i, raw in enumerate(_entries(doc, top, "agents", "{agent: NAME, label:, hyperparams:}")):
+        agents.append(_parse_agent(doc, raw, ("agents", i), {a.label for a in agents}))
     envs: list[EnvSpec] = []
-    for i, raw in enumerate(top["envs"]):
-        path = ("envs", i)
-        entry = _mapping(doc, raw, path, "an env entry")
-        _known_keys(doc, entry, ("id", "kwargs"), path, "env")
-        env_id = entry.get("id")
-        if env_id not in nas_gym.ENV_IDS:
-            raise doc.error((*path, "id"), f"unknown env {env_id!r}; registered: {', '.join(nas_gym.ENV_IDS)}")
-        if env_id in {e.id for e in envs}:
-            raise doc.error(path, f"env {env_id!r} is listed twice; vary env kwargs through protocols")
-        kwargs = _mapping(doc, entry.get("kwargs"), (*path, "kwargs"), "env kwargs")
-        _check_env_kwargs(doc, kwargs, [env_id], (*path, "kwargs"))
-        envs.append(EnvSpec(env_id, dict(kwargs)))
-
-    protocols: list[ProtocolSpec] = []
+    for i, raw in enumerate(_entries(doc, top, "envs", "{id: ENV_ID, kwargs: {...}}")):
+        envs.append(_parse_env(doc, raw, ("envs", i), {e.id for e in envs}))
     raw_protocols = top.get("protocols") or [{"name": "default", "env_kwargs": {}}]
     if not isinstance(raw_protocols, list):
         raise doc.error(("protocols",), "protocols must be a list of {name: NAME, env_kwargs: {...}}")
+    protocols: list[ProtocolSpec] = []
     for i, raw in enumerate(raw_protocols):
-        path = ("protocols", i)
-        entry = _mapping(doc, raw, path, "a protocol entry")
-        _known_keys(doc, entry, ("name", "env_kwargs"), path, "protocol")
-        pname = entry.get("name")
-        if not isinstance(pname, str) or not pname or "/" in pname:
-            raise doc.error((*path, "name"), f"a protocol needs a name (string without '/'), got {pname!r}")
-        if pname in {p.name for p in protocols}:
-            raise doc.error((*path, "name"), f"two protocols are named {pname!r}")
-        kwargs = _mapping(doc, entry.get("env_kwargs"), (*path, "env_kwargs"), "protocol env_kwargs")
-        _check_env_kwargs(doc, kwargs, [e.id for e in envs], (*path, "env_kwargs"))
-        for env_index, env in enumerate(envs):
-            clash = sorted(set(kwargs) & set(env.kwargs))
-            if clash:
-                raise doc.error(
-                    (*path, "env_kwargs", clash[0]),
-                    f"protocol {pname!r} and env {env.id} (envs[{env_index}]) both set {clash}; set it in one place",
-                )
-        protocols.append(ProtocolSpec(pname, dict(kwargs)))
-
+        protocols.append(_parse_protocol(doc, raw, ("protocols", i), envs, {p.name for p in protocols}))
     description = top.get("description", "")
     return Study(name, str(description), seeds, budgets, tuple(agents), tuple(envs), tuple(protocols), text, filename)
+
+
+def read_study_text(path: Path) -> str:
+    """The study file as text; a file that is not UTF-8 is refused at the line of its first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise StudyError(
+            f"{path}:{line}: the file is not UTF-8 text (byte {data[err.start]:#04x} at offset {err.start}); "
+            "save it as UTF-8"
+        ) from None
 
 
 def load_study(path: str | Path) -> Study:
@@ -344,21 +387,30 @@ def load_study(path: str | Path) -> Study:
     path = Path(path)
     if not path.is_file():
         raise StudyError(f"{path}: no such study file; bundled studies: {', '.join(bundled_studies())}")
-    return parse_study(path.read_text(), str(path))
+    text = read_study_text(path)
+    from nas_gym.harness.transfer import is_transfer_study, parse_transfer_study
+
+    if is_transfer_study(text):
+        return parse_transfer_study(text, str(path))
+    return parse_study(text, str(path))
 
 
 def check_envs(study: Study, cache: str | None = None) -> None:
     """Make every (env, protocol) pair once, so bad kwarg *values* (``signal=foo``) and missing data
     stop the study before any cell runs. Errors name the offending line of the study file."""
-    import gymnasium as gym
+
+    from agents.registry import check_fits
+    from nas_gym.envs.api import make_env
 
     doc = _Located(study.source, study.filename) if study.source else None
     for p_index, protocol in enumerate(study.protocols):
         for e_index, env in enumerate(study.envs):
             kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": study.max_budget}
             try:
-                gym.make(env.id, **kwargs, **({"cache": cache} if cache else {})).close()
-            except (ValueError, TypeError, OSError) as err:
+                for agent in study.agents:
+                    check_fits(agent.agent, env.id, kwargs)
+                make_env(env.id, kwargs, cache).close()
+            except (ValueError, TypeError, OSError, DataError) as err:
                 message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"
                 if doc is None:
                     raise StudyError(message) from None

@@ -7,11 +7,15 @@
 * ``final``: the distribution over seeds at the largest budget;
 * ``p_optimum``: fraction of seeds whose best-by-signal architecture is the report optimum;
 * ``profiles``: rliable performance profiles at the largest budget.
+
+``regret`` and ``p_optimum`` need the report optimum; spaces without one (DARTS, OFA: a
+surrogate or predictor with unknown maximum) get the other three figures only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,88 +58,133 @@ def _panels(n: int, title: str):
     return fig, axes[0]
 
 
-def protocol_plots(runs: list[CellRun], folder: Path, stem: str, subtitle: str, reps: int = 1000) -> list[Path]:
-    """Every figure of one protocol's runs into ``folder`` as ``<stem>_<plot>.{png,pdf}``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    groups = _grouped(runs)
-    length = max(run.cell.budget for run in runs)
-    kind = runs[0].budget_kind
-    xlabel = "queries (unique architectures)" if kind == "unique" else "queries (env steps)"
-    colors = {a: f"C{i}" for i, a in enumerate(dict.fromkeys(r.cell.agent_label for r in runs))}
-    x = np.arange(1, length + 1)
-    written: list[Path] = []
+@dataclass
+class _Panels:
+    """What every figure of one protocol shares: curves per dataset and agent, axes labels."""
 
-    curves = {
-        ds: {a: np.stack([r.curve(length) for r in rs]) for a, rs in agents.items()} for ds, agents in groups.items()
-    }
-    optimum = {ds: next(iter(agents.values()))[0].optimum for ds, agents in groups.items()}
-    metric = runs[0].summary["protocol"]["report"]
+    curves: dict[str, dict[str, np.ndarray]]  # dataset -> agent -> (seeds, queries)
+    optimum: dict[str, float]
+    colors: dict[str, str]
+    x: np.ndarray
+    xlabel: str
+    metric: str
+    subtitle: str
+    reps: int
 
-    fig, axes = _panels(len(groups), f"best-so-far {metric} (mean, 95% bootstrap CI over seeds); {subtitle}")
-    for ax, (ds, agents) in zip(axes, curves.items(), strict=True):
+    def figure(self, title: str):
+        return _panels(len(self.curves), f"{title}; {self.subtitle}")
+
+
+def _best_so_far(p: _Panels):
+    fig, axes = p.figure(f"best-so-far {p.metric} (mean, 95% bootstrap CI over seeds)")
+    for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         for agent, c in agents.items():
-            mean, low, high = mean_band(c, reps=reps)
-            ax.plot(x, mean, color=colors[agent], label=agent, lw=1.2)
-            ax.fill_between(x, low, high, color=colors[agent], alpha=0.2, lw=0)
-        ax.axhline(optimum[ds], color="k", ls=":", lw=0.8, label="optimum")
+            mean, low, high = mean_band(c, reps=p.reps)
+            ax.plot(p.x, mean, color=p.colors[agent], label=agent, lw=1.2)
+            ax.fill_between(p.x, low, high, color=p.colors[agent], alpha=0.2, lw=0)
         finals = [np.nanmean(c[:, -1]) for c in agents.values()]
-        ax.set_ylim(min(finals) - 1.5, optimum[ds] + 0.3)
-        ax.set(title=ds, xlabel=xlabel, ylabel=f"{metric} accuracy (%)", xscale="log")
+        top = max(finals) + 0.3
+        if np.isfinite(p.optimum[ds]):
+            ax.axhline(p.optimum[ds], color="k", ls=":", lw=0.8, label="optimum")
+            top = p.optimum[ds] + 0.3
+        ax.set_ylim(min(finals) - 1.5, top)
+        ax.set(title=ds, xlabel=p.xlabel, ylabel=f"{p.metric} accuracy (%)", xscale="log")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    written += _save(fig, folder, f"{stem}_best_so_far")
+    return fig
 
-    fig, axes = _panels(len(groups), f"regret = optimum - {metric} of best-by-signal (mean, 95% CI); {subtitle}")
-    for ax, (ds, agents) in zip(axes, curves.items(), strict=True):
+
+def _regret(p: _Panels):
+    fig, axes = p.figure(f"regret = optimum - {p.metric} of best-by-signal (mean, 95% CI)")
+    for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         for agent, c in agents.items():
-            mean, low, high = mean_band(optimum[ds] - c, reps=reps)
-            ax.plot(x, mean, color=colors[agent], label=agent, lw=1.2)
-            ax.fill_between(x, low, high, color=colors[agent], alpha=0.2, lw=0)
-        ax.set(title=ds, xlabel=xlabel, ylabel="regret (accuracy points)", xscale="log")
+            mean, low, high = mean_band(p.optimum[ds] - c, reps=p.reps)
+            ax.plot(p.x, mean, color=p.colors[agent], label=agent, lw=1.2)
+            ax.fill_between(p.x, low, high, color=p.colors[agent], alpha=0.2, lw=0)
+        ax.set(title=ds, xlabel=p.xlabel, ylabel="regret (accuracy points)", xscale="log")
         ax.set_yscale("symlog", linthresh=0.01)
         ax.set_ylim(bottom=0.0)  # regret is never negative; keep symlog's empty lower half off the plot
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.tight_layout()
-    written += _save(fig, folder, f"{stem}_regret")
+    return fig
 
-    fig, axes = _panels(len(groups), f"{metric} after {length} queries, one dot per seed; {subtitle}")
-    for ax, (ds, agents) in zip(axes, curves.items(), strict=True):
+
+def _final(p: _Panels):
+    fig, axes = p.figure(f"{p.metric} after {len(p.x)} queries, one dot per seed")
+    for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         names = list(agents)
         finals = [agents[a][:, -1] for a in names]
         ax.boxplot(finals, showfliers=False)
         ax.set_xticks(range(1, len(names) + 1), names, rotation=45, ha="right", fontsize=7)
         for i, (agent, values) in enumerate(zip(names, finals, strict=True), start=1):
             jitter = np.linspace(-0.15, 0.15, len(values)) if len(values) > 1 else np.zeros(1)
-            ax.scatter(i + jitter, values, s=9, color=colors[agent], zorder=3)
-        ax.axhline(optimum[ds], color="k", ls=":", lw=0.8)
-        ax.set(title=ds, ylabel=f"{metric} accuracy (%)")
+            ax.scatter(i + jitter, values, s=9, color=p.colors[agent], zorder=3)
+        if np.isfinite(p.optimum[ds]):
+            ax.axhline(p.optimum[ds], color="k", ls=":", lw=0.8)
+        ax.set(title=ds, ylabel=f"{p.metric} accuracy (%)")
         ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    written += _save(fig, folder, f"{stem}_final")
+    return fig
 
-    fig, axes = _panels(len(groups), f"P(best-by-signal architecture is the {metric} optimum); {subtitle}")
-    for ax, (ds, agents) in zip(axes, curves.items(), strict=True):
+
+def _p_optimum(p: _Panels):
+    fig, axes = p.figure(f"P(best-by-signal architecture is the {p.metric} optimum)")
+    for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         for agent, c in agents.items():
-            ax.plot(x, (c >= optimum[ds] - OPTIMUM_ATOL).mean(axis=0), color=colors[agent], label=agent, lw=1.2)
-        ax.set(title=ds, xlabel=xlabel, ylabel="fraction of seeds", xscale="log", ylim=(-0.03, 1.03))
+            ax.plot(p.x, (c >= p.optimum[ds] - OPTIMUM_ATOL).mean(axis=0), color=p.colors[agent], label=agent, lw=1.2)
+        ax.set(title=ds, xlabel=p.xlabel, ylabel="fraction of seeds", xscale="log", ylim=(-0.03, 1.03))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    written += _save(fig, folder, f"{stem}_p_optimum")
+    return fig
 
-    fig, axes = _panels(len(groups), f"performance profiles of {metric} after {length} queries (rliable); {subtitle}")
-    for ax, (ds, agents) in zip(axes, curves.items(), strict=True):
+
+def _profiles(p: _Panels):
+    fig, axes = p.figure(f"performance profiles of {p.metric} after {len(p.x)} queries (rliable)")
+    for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         scores = {a: c[:, -1:] for a, c in agents.items()}
         everything = np.concatenate([s.ravel() for s in scores.values()])
-        taus = np.linspace(np.nanmin(everything) - 0.05, optimum[ds], 80)
-        for agent, (profile, ci) in performance_profile(scores, taus, reps=reps).items():
-            ax.plot(taus, profile, color=colors[agent], label=agent, lw=1.2)
-            ax.fill_between(taus, ci[0], ci[1], color=colors[agent], alpha=0.2, lw=0)
-        ax.set(title=ds, xlabel=f"{metric} accuracy τ (%)", ylabel="fraction of runs with score > τ")
+        top = p.optimum[ds] if np.isfinite(p.optimum[ds]) else np.nanmax(everything)
+        taus = np.linspace(np.nanmin(everything) - 0.05, top, 80)
+        for agent, (profile, ci) in performance_profile(scores, taus, reps=p.reps).items():
+            ax.plot(taus, profile, color=p.colors[agent], label=agent, lw=1.2)
+            ax.fill_between(taus, ci[0], ci[1], color=p.colors[agent], alpha=0.2, lw=0)
+        ax.set(title=ds, xlabel=f"{p.metric} accuracy τ (%)", ylabel="fraction of runs with score > τ")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    written += _save(fig, folder, f"{stem}_profiles")
+    return fig
+
+
+FIGURES = {
+    "best_so_far": _best_so_far,
+    "regret": _regret,
+    "final": _final,
+    "p_optimum": _p_optimum,
+    "profiles": _profiles,
+}
+NEEDS_OPTIMUM = ("regret", "p_optimum")
+
+
+def protocol_plots(runs: list[CellRun], folder: Path, stem: str, subtitle: str, reps: int = 1000) -> list[Path]:
+    """Every figure of one protocol's runs into ``folder`` as ``<stem>_<plot>.{png,pdf}``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    groups = _grouped(runs)
+    length = max(run.cell.budget for run in runs)
+    kind = runs[0].budget_kind
+    panels = _Panels(
+        curves={ds: {a: np.stack([r.curve(length) for r in rs]) for a, rs in ag.items()} for ds, ag in groups.items()},
+        optimum={ds: next(iter(ag.values()))[0].optimum for ds, ag in groups.items()},
+        colors={a: f"C{i}" for i, a in enumerate(dict.fromkeys(r.cell.agent_label for r in runs))},
+        x=np.arange(1, length + 1),
+        xlabel="queries (unique architectures)" if kind == "unique" else "queries (env steps)",
+        metric=runs[0].summary["protocol"]["report"],
+        subtitle=subtitle,
+        reps=reps,
+    )
+    known_optimum = all(np.isfinite(v) for v in panels.optimum.values())
+    written: list[Path] = []
+    for name in PLOTS:
+        if name in NEEDS_OPTIMUM and not known_optimum:
+            continue
+        fig = FIGURES[name](panels)
+        fig.tight_layout()
+        written += _save(fig, folder, f"{stem}_{name}")
     return written

@@ -107,7 +107,7 @@ def read_cell(folder: Path, cell: Cell | None) -> CellRun:
         col("step", int),
         col("unique", int),
         col("best_signal_acc"),
-        col("best_test_acc"),
+        col("best_report_acc" if "best_report_acc" in rows[0] else "best_test_acc"),  # runs before the rename
         [r["best_arch"] for r in rows],
         col("wall_s"),
     )

@@ -79,3 +79,40 @@ def mean_band(curves: np.ndarray, reps: int = 1000, seed: int = 0) -> tuple[np.n
     boot = np.stack([np.nanmean(curves[rng.integers(0, len(curves), len(curves))], axis=0) for _ in range(reps)])
     low, high = np.nanpercentile(boot, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2], axis=0)
     return mean, low, high
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
+    """P(X > Y) of one run score of ``x`` against one of ``y``, ties counted half, averaged over
+    tasks (rliable's ``probability_of_improvement``: the normalised Mann-Whitney U statistic).
+
+    ``x`` is ``(runs_x, tasks)`` and ``y`` ``(runs_y, tasks)``.
+    """
+    x, y = np.atleast_2d(np.asarray(x, dtype=float)), np.atleast_2d(np.asarray(y, dtype=float))
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must have the same tasks (columns), got {x.shape} and {y.shape}")
+    wins = (x[:, None, :] > y[None, :, :]).mean(axis=(0, 1))
+    ties = (x[:, None, :] == y[None, :, :]).mean(axis=(0, 1))
+    return float((wins + 0.5 * ties).mean())
+
+
+def poi_with_ci(x: np.ndarray, y: np.ndarray, reps: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """``(P(X > Y), CI low, CI high)``: runs of ``x`` and of ``y`` are resampled independently
+    within each task (rliable's two-sample stratified bootstrap), on a seeded generator."""
+    x, y = np.atleast_2d(np.asarray(x, dtype=float)), np.atleast_2d(np.asarray(y, dtype=float))
+    rng = np.random.default_rng(seed)
+    columns = np.arange(x.shape[1])[None, :]
+    boot = [
+        probability_of_improvement(
+            x[rng.integers(0, len(x), x.shape), columns], y[rng.integers(0, len(y), y.shape), columns]
+        )
+        for _ in range(reps)
+    ]
+    low, high = np.percentile(boot, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2])
+    return probability_of_improvement(x, y), float(low), float(high)
+
+
+def mean_with_ci(values: np.ndarray, reps: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """``(mean, CI low, CI high)`` of 1-d ``values``, 95% percentile bootstrap on a seeded generator."""
+    values = np.asarray(values, dtype=float)
+    point, bounds = interval(values[:, None], lambda s: np.array([s.mean()]), reps, seed)
+    return float(point[0]), float(bounds[0, 0]), float(bounds[1, 0])

@@ -38,10 +38,17 @@ def caption(frame: pd.DataFrame, reps: int) -> str:
     )
 
 
-def protocol_table(frame: pd.DataFrame, reps: int = 2000) -> str:
-    """The markdown table (caption first, sources after) for one protocol's rows of the tidy frame."""
+def protocol_table(
+    frame: pd.DataFrame, reps: int = 2000, agents: list[str] | None = None, seeds: int | None = None
+) -> str:
+    """The markdown table (caption first, sources after) for one protocol's rows of the tidy frame.
+
+    ``agents`` (the study's labels) adds a row for agents without any finished cell yet, and
+    ``seeds`` (the study's seed count) marks a mean over fewer seeds with ``(n/seeds seeds)``:
+    a half-finished study says so in the table instead of averaging fewer seeds silently.
+    """
     datasets = list(dict.fromkeys(frame.dataset))
-    agents = list(dict.fromkeys(frame.agent))
+    agents = list(dict.fromkeys([*(agents or []), *frame.agent]))
     budgets = sorted(frame.budget.unique())
     signal_is_test = bool(frame.signal_is_test_set.iloc[0])
     iqm: dict[tuple[str, int], dict[str, tuple[float, float, float]]] = {}
@@ -55,6 +62,9 @@ def protocol_table(frame: pd.DataFrame, reps: int = 2000) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     used_sources: list[str] = []
     for agent in agents:
+        if not (frame.agent == agent).any():
+            lines.append("| " + " | ".join([agent, "all", *["unfinished", "–", "–"] * len(datasets)]) + " |")
+            continue
         agent_name = frame.loc[frame.agent == agent, "agent_name"].iloc[0]
         for budget in budgets:
             cells = [agent, str(budget)]
@@ -63,11 +73,12 @@ def protocol_table(frame: pd.DataFrame, reps: int = 2000) -> str:
                     (frame.agent == agent) & (frame.dataset == dataset) & (frame.budget == budget), "best_report_acc"
                 ].to_numpy()
                 if len(values) == 0:
-                    cells += ["–", "–", "–"]
+                    cells += ["unfinished" if seeds else "–", "–", "–"]
                     continue
                 std = np.std(values, ddof=1) if len(values) > 1 else 0.0
                 point, low, high = iqm[(dataset, budget)][agent]
-                cells += [f"{values.mean():.2f} ± {std:.2f}", f"{point:.2f} [{low:.2f}, {high:.2f}]"]
+                partial = f" ({len(values)}/{seeds} seeds)" if seeds and len(values) < seeds else ""
+                cells += [f"{values.mean():.2f} ± {std:.2f}{partial}", f"{point:.2f} [{low:.2f}, {high:.2f}]"]
                 published = lookup(agent_name, dataset, signal_is_test, int(budget))
                 if published is None:
                     cells.append("–")
@@ -80,7 +91,8 @@ def protocol_table(frame: pd.DataFrame, reps: int = 2000) -> str:
     for dataset in datasets:
         ours = float(frame.loc[frame.dataset == dataset, "report_optimum"].iloc[0])
         copied = PUBLISHED_OPTIMUM.get(dataset)
-        optimum_cells += [f"{ours:.2f}", "–", f"{copied:.2f} [L2NAS-T1]" if copied is not None else "–"]
+        shown = f"{ours:.2f}" if np.isfinite(ours) else "unknown (surrogate)"
+        optimum_cells += [shown, "–", f"{copied:.2f} [L2NAS-T1]" if copied is not None else "–"]
     if any(d in PUBLISHED_OPTIMUM for d in datasets) and "L2NAS-T1" not in used_sources:
         used_sources.append("L2NAS-T1")
     lines.append("| " + " | ".join(optimum_cells) + " |")

@@ -20,11 +20,20 @@ class SearchSpace(ABC):
         name: short identifier, e.g. ``"nb201"``.
         alpha_shape: shape of one architecture-hyperparameter tensor (e.g. ``(6, 5)``).
         code_length: length of one architecture's integer op-code vector.
+        code_nvec: number of options of each op-code position: every code in ``[0, code_nvec)``
+            is an architecture, so codes double as a ``MultiDiscrete`` action and mutation-based
+            searchers change one position at a time.
+        num_archs: number of distinct architectures (a Python int: it may exceed int64).
+        structured_key: ``info`` key of the space's structured form (DARTS ``"genotype"``, OFA
+            ``"arch_dict"``), or ``None`` when the string form is all there is.
     """
 
     name: str
     alpha_shape: tuple[int, ...]
     code_length: int
+    code_nvec: tuple[int, ...]
+    num_archs: int
+    structured_key: str | None = None
 
     @property
     def alpha_dim(self) -> int:
@@ -50,3 +59,11 @@ class SearchSpace(ABC):
     @abstractmethod
     def to_string(self, codes: np.ndarray) -> list[str]:
         """Human-readable, parseable text form of a batch of architectures ``(n, code_length)``."""
+
+    def describe(self, codes_row: np.ndarray) -> str:
+        """Multi-line text of one architecture for ``render``; the string form unless a space says more."""
+        return self.to_string(np.asarray(codes_row)[None])[0]
+
+    def to_structured(self, codes: np.ndarray) -> list:
+        """The structured form of a batch (under ``info[structured_key]``); spaces with one override it."""
+        raise NotImplementedError(f"the {self.name} space has no structured form")

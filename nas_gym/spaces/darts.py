@@ -349,6 +349,7 @@ class DARTSSearchSpace(SearchSpace):
     code_length = CODE_LENGTH
     code_nvec = CODE_NVEC
     num_archs = NUM_ARCHS
+    structured_key = "genotype"
 
     def discretize(self, alpha: np.ndarray) -> np.ndarray:
         """Algorithm 2 of L2NAS on alpha ``(..., 2, 14, 7)``, independently per cell and node.
@@ -410,6 +411,10 @@ class DARTSSearchSpace(SearchSpace):
     def to_string(self, codes: np.ndarray) -> list[str]:
         """DARTS genotype strings, readable by :func:`parse_genotype`."""
         return [repr(g) for g in codes_to_genotypes(codes)]
+
+    def to_structured(self, codes: np.ndarray) -> list:
+        """``Genotype`` namedtuples (DARTS's own form), as ``info["genotype"]``."""
+        return codes_to_genotypes(codes)
 
     def describe(self, codes_row: np.ndarray) -> str:
         """Two lines, one per cell: each node with its two (input, op) edges."""

@@ -133,6 +133,7 @@ class OFASearchSpace(SearchSpace):
     name = "ofa-mbv3-w1.2"
     ops = OPS
     code_length = CODE_LENGTH
+    structured_key = "arch_dict"
 
     def __init__(self, resolutions: Sequence[int] = (224,)):
         res = tuple(int(r) for r in resolutions)
@@ -147,6 +148,8 @@ class OFASearchSpace(SearchSpace):
         self.alpha_shape = (NUM_BLOCKS * len(OPS) + NUM_STAGES * len(DEPTHS) + (len(res) if len(res) > 1 else 0),)
         self.code_nvec = (len(OPS),) * NUM_BLOCKS + (len(DEPTHS),) * NUM_STAGES + (len(res),)
         self._nvec = np.array(self.code_nvec)
+        # canonical architectures: per stage sum_d 9**d op choices of its active blocks, per resolution
+        self.num_archs = sum(len(OPS) ** d for d in DEPTHS) ** NUM_STAGES * len(res)
 
     # -- validation and structure ------------------------------------------------------------
     def check_codes(self, codes: np.ndarray | Sequence) -> np.ndarray:
@@ -228,6 +231,10 @@ class OFASearchSpace(SearchSpace):
         return _splitmix64(ops ^ _splitmix64(rest + np.uint64(1))).view(np.int64)
 
     # -- dict form (the OFA release's) --------------------------------------------------------
+    def to_structured(self, codes: np.ndarray) -> list:
+        """OFA dicts ``{"ks", "e", "d", "r"}``, as ``info["arch_dict"]``."""
+        return self.to_dicts(codes)
+
     def to_dicts(self, codes: np.ndarray) -> list[dict]:
         """``(n, 26)`` codes -> OFA dicts; all 20 ks/e entries are filled, inactive ones with the padding op."""
         arr = self.check_codes(codes).reshape(-1, CODE_LENGTH)

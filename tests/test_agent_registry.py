@@ -1,0 +1,67 @@
+"""The agent table: every agent declares its action spaces and hyperparameters; impossible pairs are refused early."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from agents.registry import AGENTS, agents_that_fit, check_fits, check_hyperparameters, hyperparameter_names
+from nas_gym.cli import app
+from nas_gym.harness.study import StudyError, check_envs, parse_study
+
+runner = CliRunner()
+
+
+def test_every_agent_declares_what_it_accepts():
+    for name in AGENTS:
+        assert isinstance(hyperparameter_names(name), set), name
+    assert hyperparameter_names("rs") == set()  # random search has no settings
+    assert {"actor_lr", "quantile"} <= hyperparameter_names("l2nas")
+    assert "population_size" in hyperparameter_names("rea")
+    assert {"learning_rate", "n_steps"} <= hyperparameter_names("ppo")
+
+
+def test_agents_that_fit_each_action_space():
+    discrete = agents_that_fit("discrete")
+    assert "l2nas" not in discrete and "sac" not in discrete and {"rs", "rea", "ppo", "a2c"} <= set(discrete)
+    assert "rs" not in agents_that_fit("continuous", "delta") and "l2nas" in agents_that_fit("continuous", "delta")
+    assert set(agents_that_fit("continuous")) == set(AGENTS)
+
+
+@pytest.mark.parametrize("agent", ["l2nas", "l2nas-paper", "sac", "td3", "ddpg"])
+def test_continuous_only_agents_are_refused_on_discrete_ids(agent):
+    with pytest.raises(ValueError, match=r"agents that fit: .*rea"):
+        check_fits(agent, "NB201-cifar10-discrete-v0")
+
+
+def test_searchers_are_refused_in_delta_mode():
+    with pytest.raises(ValueError, match="action_mode=absolute"):
+        check_fits("rea", "NB201-cifar10-v0", {"action_mode": "delta"})
+    check_fits("ppo", "NB201-cifar10-v0", {"action_mode": "delta"})
+
+
+def test_unknown_hyperparameters_name_the_known_ones():
+    with pytest.raises(ValueError, match=r"has no hyperparameter.*'actor_lrr'.*known: .*actor_lr"):
+        check_hyperparameters("l2nas", {"actor_lrr": 1e-4})
+
+
+def test_cli_refuses_an_impossible_pair_before_running(tmp_path, nb201_cache):
+    out = tmp_path / "run"
+    args = ["search", "--agent", "l2nas", "--env", "NB201-cifar10-discrete-v0", "--budget", "3", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--cache", str(nb201_cache)])
+    assert result.exit_code == 2 and "agents that fit" in result.output and not (out / "summary.json").exists()
+
+
+def test_study_refuses_an_impossible_pair_before_running(nb201_cache):
+    text = """
+name: bad-pair
+seeds: 1
+budgets: [3]
+agents:
+  - agent: sac
+envs:
+  - id: NB201-cifar10-discrete-v0
+"""
+    study = parse_study(text, "bad.yaml")
+    with pytest.raises(StudyError, match=r"bad.yaml.*agent 'sac' cannot act"):
+        check_envs(study, str(nb201_cache))
