@@ -67,7 +67,7 @@ def run(env_id: str, preset: str, seed: int, steps: int, overrides: dict, cache:
         "seed": seed,
         "cpu_s": round(cpu, 2),
         "ties": tie_fraction(model.replay_buffer.actions[:steps, 0], n_ops),
-        **{f"best@{b}": next(r.best_test_acc for r in recs if r.step == b) for b in (500, 1000) if b <= steps},
+        **{f"best@{b}": next(r.best_report_acc for r in recs if r.step == b) for b in (500, 1000) if b <= steps},
         **{f"unique@{b}": next(r.unique for r in recs if r.step == b) for b in (500, 1000) if b <= steps},
     }
 
