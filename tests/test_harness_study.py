@@ -31,12 +31,16 @@ protocols:
 
 def test_bundled_studies_parse_with_the_documented_sizes():
     studies = {name: load_study(path) for name, path in bundled_studies().items()}
-    assert set(studies) >= {"smoke", "nb201-paper", "nb201-reduced"}
-    paper = studies["nb201-paper"]
-    assert paper.budgets == (100, 500, 1000) and paper.seeds == tuple(range(10))
-    assert {a.agent for a in paper.agents} >= {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "ppo", "sac"}
+    assert set(studies) >= {"smoke", "nb201-paper", "nb201-paper-steps", "nb201-reduced", "darts", "ofa"}
+    paper = studies["nb201-paper"]  # issue 15: non-SB3 agents, unique budgets, 1000 cut
+    assert paper.budgets == (50, 100, 200, 500) and paper.seeds == tuple(range(10))
+    assert {a.agent for a in paper.agents} == {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"}
     assert {p.env_kwargs["signal"] for p in paper.protocols} == {"test200", "val12"}
-    assert len(list(paper.cells())) == 9 * 3 * 2 * 10
+    assert {p.env_kwargs["budget"] for p in paper.protocols} == {"unique"}
+    assert len(list(paper.cells())) == 8 * 3 * 2 * 10
+    assert len(list(studies["nb201-paper-steps"].cells())) == 11 * 3 * 2 * 5
+    assert len(list(studies["darts"].cells())) == 7 * 1 * 10
+    assert len(list(studies["ofa"].cells())) == 7 * 2 * 10
     assert len(list(studies["smoke"].cells())) == 4 * 2 * 1 * 2
 
 
