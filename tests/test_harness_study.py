@@ -31,15 +31,16 @@ protocols:
 
 def test_bundled_studies_parse_with_the_documented_sizes():
     studies = {name: load_study(path) for name, path in bundled_studies().items()}
-    assert set(studies) >= {"smoke", "nb201-paper", "nb201-reduced"}
-    paper, steps = studies["nb201-paper"], studies["nb201-paper-steps"]
-    assert paper.budgets == steps.budgets == (50, 100, 200, 500) and paper.seeds == tuple(range(10))
-    assert {a.agent for a in paper.agents} >= {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls"}
-    assert {a.agent for a in steps.agents} >= {"ppo", "sac", "td3"}  # SB3 agents count steps, not unique
-    for study, budget in ((paper, "unique"), (steps, "steps")):
-        assert {p.env_kwargs["signal"] for p in study.protocols} == {"test200", "val12"}
-        assert {p.env_kwargs["budget"] for p in study.protocols} == {budget}
-    assert len(list(paper.cells())) == 8 * 3 * 2 * 10  # the count the study file documents
+    assert set(studies) >= {"smoke", "nb201-paper", "nb201-paper-steps", "nb201-reduced", "darts", "ofa"}
+    paper = studies["nb201-paper"]  # issue 15: non-SB3 agents, unique budgets, 1000 cut
+    assert paper.budgets == (50, 100, 200, 500) and paper.seeds == tuple(range(10))
+    assert {a.agent for a in paper.agents} == {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"}
+    assert {p.env_kwargs["signal"] for p in paper.protocols} == {"test200", "val12"}
+    assert {p.env_kwargs["budget"] for p in paper.protocols} == {"unique"}
+    assert len(list(paper.cells())) == 8 * 3 * 2 * 10
+    assert len(list(studies["nb201-paper-steps"].cells())) == 11 * 3 * 2 * 5
+    assert len(list(studies["darts"].cells())) == 7 * 1 * 10
+    assert len(list(studies["ofa"].cells())) == 7 * 2 * 10
     assert len(list(studies["smoke"].cells())) == 4 * 2 * 1 * 2
 
 
