@@ -53,7 +53,10 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
         return obs[0], {"protocol": self._core.protocol}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        a = np.asarray(action)
+        try:
+            a = np.asarray(action)
+        except ValueError:  # a ragged nested list
+            raise ValueError(f"action must be a rectangular array of shape {self.action_space.shape}") from None
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
         obs, reward, truncated, batch = self._core.step(a[None])
