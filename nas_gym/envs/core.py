@@ -6,6 +6,8 @@ with one benchmark query and the single env is the same code with N = 1.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 from gymnasium import spaces
 
@@ -34,8 +36,9 @@ class SearchCore:
         """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
         dim = self.space.alpha_dim
+        self.single_action_space: spaces.MultiDiscrete | spaces.Box
         if cfg.action_type == "discrete":
-            self.single_action_space: spaces.Space = spaces.MultiDiscrete(np.array(self.space.code_nvec, np.int64))
+            self.single_action_space = spaces.MultiDiscrete(np.array(self.space.code_nvec, np.int64))
         else:
             self.single_action_space = spaces.Box(-1.0, 1.0, (dim,), np.float32)
         obs_dim = 2 * dim if cfg.action_mode == "delta" else dim
@@ -61,9 +64,12 @@ class SearchCore:
         return {**protocol, "note": b.protocol_note} if b.protocol_note else protocol
 
     # -- episode control -----------------------------------------------------------------------
-    def reset(self, which: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    def reset(self, which: np.ndarray | None, rng: np.random.Generator | None) -> np.ndarray:
+        """Restart the searches in ``which`` (all if None); only delta mode draws, from ``rng``, a random start."""
         self.tracker.reset(which)
         if self.config.action_mode == "delta":
+            if rng is None:
+                raise ValueError("a delta-mode search draws its random start alpha: reset() the env before step()")
             n = self.num_envs if which is None else int(np.count_nonzero(which))
             fresh = rng.uniform(0.0, 1.0, size=(n, self.space.alpha_dim))
             if which is None:
@@ -93,7 +99,7 @@ class SearchCore:
         if self.config.action_type == "discrete":
             if a.dtype.kind == "f" and not np.array_equal(a, np.round(a)):
                 raise ValueError("discrete actions must be whole numbers")
-            nvec = self.single_action_space.nvec
+            nvec = cast(spaces.MultiDiscrete, self.single_action_space).nvec  # discrete actions: a MultiDiscrete
             if not np.isfinite(a).all() or (a < 0).any() or (a >= nvec).any():
                 raise ValueError(f"discrete actions must lie in [0, {nvec.tolist()})")
             return a.astype(np.int64)
