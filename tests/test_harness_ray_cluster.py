@@ -11,7 +11,7 @@ import pytest
 
 from nas_gym.harness import ResultStore, load_study, parse_study, run_study
 from nas_gym.harness.study import bundled_studies
-from tests.test_harness_ray import NICENESS, _search_result
+from tests.conftest import RAY_NICENESS, search_result
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'nas-gym[ray]')")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -31,7 +31,7 @@ envs:
 @pytest.fixture
 def cluster(monkeypatch):
     """A head node and one worker node, one CPU each (nodes inherit the niceness override)."""
-    monkeypatch.setenv(NICENESS, "0")
+    monkeypatch.setenv(RAY_NICENESS, "0")
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     worker = cluster.add_node(num_cpus=1)
     cluster.wait_for_nodes()
@@ -50,7 +50,7 @@ def test_smoke_study_on_two_nodes_matches_the_local_backend(tmp_path, nb201_cach
     assert len(remote.completed) == len(local.completed) == len(cells) and not remote.failed
     stores = ResultStore(tmp_path / "local"), ResultStore(tmp_path / "ray")
     for cell in cells:
-        assert _search_result(stores[0].cell_dir(cell)) == _search_result(stores[1].cell_dir(cell)), cell.relpath
+        assert search_result(stores[0].cell_dir(cell)) == search_result(stores[1].cell_dir(cell)), cell.relpath
 
 
 def test_a_worker_node_removed_mid_study_costs_no_finished_cell(tmp_path, nb201_cache, cluster):

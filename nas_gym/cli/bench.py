@@ -13,7 +13,8 @@ console = Console()
 
 BackendOpt = typer.Option("local", "--backend", help="local (process pool) or ray")
 WorkersOpt = typer.Option(None, "--workers", help="parallel cells (default: the CPU cores)")
-ResumeOpt = typer.Option(False, "--resume", help="continue OUT: skip finished cells, redo the rest")
+# metavar "": typer's rich help would show a plain flag as `--resume <bool>`
+ResumeOpt = typer.Option(False, "--resume", help="continue OUT: skip finished cells, redo the rest", metavar="")
 AddressOpt = typer.Option(None, "--address", help="Ray cluster to join (default: start a local Ray)")
 
 

@@ -102,9 +102,10 @@ def search(
         console.print(f"no architecture met the env's constraints in {result['steps']} queries{note}", soft_wrap=True)
     else:
         reported = "not measured" if result["best_report_acc"] is None else f"{result['best_report_acc']:.2f}"
+        shown = "" if report == signal else f"{report}={reported} "  # one metric: said once
         console.print(
             f"best by {signal}: {result['best_arch']}\n{signal}={result['best_signal_acc']:.2f} "
-            f"{report}={reported} after {result['steps']} queries "
+            f"{shown}after {result['steps']} queries "
             f"({result['unique_queries']} unique){note}",
             soft_wrap=True,
         )

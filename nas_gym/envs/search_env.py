@@ -54,7 +54,9 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
         obs, reward, truncated, batch = self._core.step(a[None])
-        return obs[0], float(reward[0]), False, bool(truncated[0]), self._infos.build(batch, np.zeros(1, np.int64))[0]
+        rows = np.zeros(1, dtype=np.int64)
+        self._infos.update_best(batch, rows)
+        return obs[0], float(reward[0]), False, bool(truncated[0]), self._infos.build(batch, rows)[0]
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":
