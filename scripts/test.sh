@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 .venv/bin/ruff check .
+.venv/bin/mypy  # reads [tool.mypy] in pyproject.toml
 .venv/bin/python -m pytest -m "not interop" "$@"
 if [ "${NAS_GYM_SKIP_INTEROP:-0}" != "1" ]; then
     setup_interop

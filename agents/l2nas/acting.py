@@ -58,6 +58,13 @@ class Proposer:
         self.top: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(n_envs)]
         self._nvec = code_choices(space) if config.mutation_candidates and space is not None else None
 
+    @property
+    def search_space(self) -> SearchSpace:
+        """The env's search space; recording and screening need it to turn alphas into architectures."""
+        if self.space is None:
+            raise ValueError("L2NAS's Proposer has no search space: give the model a nas-gym env (set_env)")
+        return self.space
+
     def exploration_rate(self, step: int) -> float:
         """Probability that the action at ``step`` is a uniform random alpha."""
         if step < self.config.warmup_steps:
@@ -82,8 +89,8 @@ class Proposer:
     def record(self, alpha: np.ndarray, rewards: np.ndarray, dones: np.ndarray) -> None:
         """Note the executed alphas ``(n_envs, dim)`` and their rewards; a finished search forgets."""
         for i in range(len(alpha)):
-            codes = self.space.discretize(alpha[i].reshape(1, *self.space.alpha_shape))
-            key = int(self.space.key(codes)[0])
+            codes = self.search_space.discretize(alpha[i].reshape(1, *self.search_space.alpha_shape))
+            key = int(self.search_space.key(codes)[0])
             if key not in self.seen[i]:
                 self.seen[i].add(key)
                 self._keep_top(i, float(rewards[i]), codes[0])
@@ -99,8 +106,8 @@ class Proposer:
         del top[n:]
 
     def arch_key(self, alpha: np.ndarray) -> int:
-        codes = self.space.discretize(alpha.reshape(1, *self.space.alpha_shape))
-        return int(self.space.key(codes)[0])
+        codes = self.search_space.discretize(alpha.reshape(1, *self.search_space.alpha_shape))
+        return int(self.search_space.key(codes)[0])
 
     def _edge(self, alpha: np.ndarray) -> np.ndarray:
         if self.config.noise_edge == "reflect":
@@ -133,11 +140,11 @@ class Proposer:
     def _mutation_candidates(self, env_index: int) -> np.ndarray:
         """One-op mutations of the search's best architectures, as their one-hot alphas."""
         top, m = self.top[env_index], self.config.mutation_candidates
-        if not m or not top:
-            return np.empty((0, self.space.alpha_dim))
+        if not m or not top or self._nvec is None:  # no _nvec: _keep_top kept no parents
+            return np.empty((0, self.search_space.alpha_dim))
         parents = self.rng.integers(0, len(top), m)
         children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
-        return self.space.one_hot(children).reshape(m, -1).astype(np.float64)
+        return self.search_space.one_hot(children).reshape(m, -1).astype(np.float64)
 
     def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""
@@ -146,8 +153,8 @@ class Proposer:
         score = self.score(candidates)
         if self.config.avoid_repeats:
             seen = self.seen[env_index]
-            codes = self.space.discretize(candidates.reshape(n, *self.space.alpha_shape))
-            score[np.fromiter((k in seen for k in self.space.key(codes).tolist()), bool, n)] = -np.inf
+            codes = self.search_space.discretize(candidates.reshape(n, *self.search_space.alpha_shape))
+            score[np.fromiter((k in seen for k in self.search_space.key(codes).tolist()), np.bool_, n)] = -np.inf
             if np.isneginf(score).all():
-                return self.rng.uniform(0.0, 1.0, dim)
+                return self.rng.uniform(0.0, 1.0, int(dim))  # int: numpy's stubs type shapes as Any
         return candidates[int(score.argmax())]

@@ -76,15 +76,16 @@ class L2NAS(OffPolicyAlgorithm):
         _init_setup_model: bool = True,
         **overrides: Any,
     ):
-        env = maybe_make_env(env, verbose)
+        env = None if env is None else maybe_make_env(env, verbose)
         if env is None and _init_setup_model:
             raise ValueError("L2NAS needs a nas-gym env to resolve its preset; pass env=")
         # ``L2NAS.load`` without an env: the saved model's settings replace these defaults.
         cfg = L2NASConfig() if env is None else resolve_preset(preset, _search(env).search_space.name)
         self.preset, self.config = preset, cfg.with_overrides(**overrides)
         cfg = self.config
+        # SB3 annotates env as GymEnv | str, yet its own load() builds the model with env=None
         super().__init__(
-            policy, env, learning_rate=cfg.critic_lr, buffer_size=cfg.buffer_size,
+            policy, env, learning_rate=cfg.critic_lr, buffer_size=cfg.buffer_size,  # type: ignore[arg-type]
             # SB3 trains once num_timesteps > learning_starts: with B - 1 that is once |R| >= B.
             learning_starts=cfg.batch_size - 1, batch_size=cfg.batch_size,
             gamma=0.0, train_freq=1, gradient_steps=1,  # train() runs C mini-batches after every step
@@ -108,8 +109,14 @@ class L2NAS(OffPolicyAlgorithm):
             "optimizer_kwargs": {"betas": cfg.adam_betas, "fused": _FUSED_ADAM},
         }
 
+    def _vec_env(self) -> VecEnv:
+        """The model's (vectorised) env, which L2NAS reads its search space and config from."""
+        if self.env is None:
+            raise ValueError("this L2NAS model has no env: pass env= to L2NAS.load or call set_env(env)")
+        return self.env
+
     def _warn_env_mismatch(self) -> None:
-        env_config = _search(self.env).search_config
+        env_config = _search(self._vec_env()).search_config
         for key, value in self.config.expected_env.items():
             if getattr(env_config, key) != value:
                 warnings.warn(
@@ -170,6 +177,8 @@ class L2NAS(OffPolicyAlgorithm):
     def train(self, gradient_steps: int, batch_size: int) -> None:
         """C mini-batches, each one critic (pinball) step and then one actor step."""
         buffer = self.replay_buffer
+        if buffer is None:
+            raise RuntimeError("L2NAS.train() needs the replay buffer: set up the model first (_setup_model)")
         stored = buffer.size()
         n_updates = n_gradient_steps(stored * self.n_envs, self.batch_size, self.config.c_max)
         self.policy.set_training_mode(True)
@@ -234,7 +243,7 @@ class L2NAS(OffPolicyAlgorithm):
 
     def set_env(self, env: GymEnv | VecEnv, force_reset: bool = True) -> None:
         super().set_env(env, force_reset)
-        self._space = _search(self.env).search_space
+        self._space = _search(self._vec_env()).search_space
         self._new_proposer()
 
     def _get_torch_save_params(self) -> tuple[list[str], list[str]]:

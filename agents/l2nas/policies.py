@@ -30,6 +30,8 @@ class L2NASPolicy(BasePolicy):
     from the DDPG critic because the target is the immediate reward.
     """
 
+    action_space: spaces.Box  # L2NAS declares supported_action_spaces=(spaces.Box,)
+
     def __init__(
         self,
         observation_space: spaces.Space,
@@ -71,8 +73,9 @@ class L2NASPolicy(BasePolicy):
             nn.Sequential(*create_mlp(dim, 1, self.net_arch, self.activation_fn)) for _ in range(self.n_critics)
         )
         actor_params = [*self.features_extractor.parameters(), *self.actor.parameters()]
-        self.actor_optimizer = self.optimizer_class(actor_params, lr=self.actor_lr, **self.optimizer_kwargs)
-        self.critic_optimizer = self.optimizer_class(
+        # SB3 types optimizer_class as type[Optimizer], whose base __init__ takes no lr (every subclass does)
+        self.actor_optimizer = self.optimizer_class(actor_params, lr=self.actor_lr, **self.optimizer_kwargs)  # type: ignore[call-arg]
+        self.critic_optimizer = self.optimizer_class(  # type: ignore[call-arg]
             self.critics.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs
         )
 
@@ -90,7 +93,7 @@ class L2NASPolicy(BasePolicy):
         )
         return data
 
-    def alpha(self, obs: th.Tensor) -> th.Tensor:
+    def alpha(self, obs: PyTorchObs) -> th.Tensor:
         """mu(s): the architecture hyperparameters in (0, 1)."""
         return self.actor(self.extract_features(obs, self.features_extractor))
 

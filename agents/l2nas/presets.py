@@ -9,6 +9,7 @@ printed in the paper are marked in comments; docs/agents.md explains each.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from agents.l2nas.config import L2NASConfig
 
@@ -47,7 +48,7 @@ PAPER_TRANSFER = {
 PAPER_LR1E4 = {family: replace(cfg, actor_lr=1e-4, noise_edge="reflect") for family, cfg in PAPER.items()}
 
 # Our changes; each is one switchable field (docs/agents.md has the ablation). Tuned on seeds 100-104.
-IMPROVEMENTS = {
+IMPROVEMENTS: dict[str, Any] = {
     "actor_lr": 1e-3,  # a learning actor: mu(s) ascends the critic and proposes around its optimum
     "noise_edge": "reflect",  # ... which needs the box-edge fix once its sigmoid saturates
     "critic_lr": 1e-3,  # the critic must fit rewards of ~10..76 within a few hundred updates

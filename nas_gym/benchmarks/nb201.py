@@ -55,6 +55,7 @@ class NB201Benchmark(Benchmark):
         cache: cache folder (default: ``$NAS_GYM_DATA`` or the user cache dir).
     """
 
+    search_space: NB201SearchSpace  # narrower than Benchmark's: indices() uses the official index table
     default_signal = "val12"
     report_metric = "test200"
     signal_metrics = ("val12", "test12", "test200")

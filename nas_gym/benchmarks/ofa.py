@@ -213,6 +213,7 @@ class OFABenchmark(Benchmark):
         cache: cache folder (default: ``$NAS_GYM_DATA`` or the user cache dir).
     """
 
+    search_space: OFASearchSpace  # narrower than Benchmark's: _decode uses the OFA-only methods
     default_signal = "predicted_acc"
     report_metric = "predicted_acc"
     signal_metrics = ("predicted_acc",)

@@ -148,7 +148,8 @@ def _torch_load(path: Path, allow_numpy_scalars: bool = False):
 
     if not allow_numpy_scalars:
         return torch.load(path, map_location="cpu", weights_only=True)
-    scalar = (np._core.multiarray.scalar, "numpy.core.multiarray.scalar")
+    # numpy 2's private ``_core`` is not in its stubs
+    scalar = (np._core.multiarray.scalar, "numpy.core.multiarray.scalar")  # type: ignore[attr-defined]
     with torch.serialization.safe_globals([scalar, np.dtype, type(np.dtype(np.int64))]):
         return torch.load(path, map_location="cpu", weights_only=True)
 

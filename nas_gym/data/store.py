@@ -323,7 +323,8 @@ def atomic_savez(path: Path, **arrays: np.ndarray) -> None:
     """``np.savez`` to a temp file in the same folder, then rename: a reader never sees half a file."""
     tmp = make_temp_file(f".{path.name}-", ".npz", path.parent)
     try:
-        np.savez(tmp, **arrays)
+        # numpy's stub checks **kwds against its allow_pickle: bool keyword
+        np.savez(tmp, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ top-K only when an architecture enters it.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 from gymnasium import spaces
@@ -42,8 +43,9 @@ class SearchCore:
         """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
         dim = self.space.alpha_dim
+        self.single_action_space: spaces.MultiDiscrete | spaces.Box
         if cfg.action_type == "discrete":
-            self.single_action_space: spaces.Space = spaces.MultiDiscrete(np.array(self.space.code_nvec, np.int64))
+            self.single_action_space = spaces.MultiDiscrete(np.array(self.space.code_nvec, np.int64))
         else:
             self.single_action_space = spaces.Box(-1.0, 1.0, (dim,), np.float32)
         obs_dim = 2 * dim if cfg.action_mode == "delta" else dim
@@ -74,9 +76,12 @@ class SearchCore:
         return {**protocol, "note": b.protocol_note} if b.protocol_note else protocol
 
     # -- episode control -----------------------------------------------------------------------
-    def reset(self, which: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    def reset(self, which: np.ndarray | None, rng: np.random.Generator | None) -> np.ndarray:
+        """Restart the searches in ``which`` (all if None); only delta mode draws, from ``rng``, a random start."""
         self.tracker.reset(which)
         if self.config.action_mode == "delta":
+            if rng is None:
+                raise ValueError("a delta-mode search draws its random start alpha: reset() the env before step()")
             n = self.num_envs if which is None else int(np.count_nonzero(which))
             fresh = rng.uniform(0.0, 1.0, size=(n, self.space.alpha_dim))
             if which is None:
@@ -116,7 +121,7 @@ class SearchCore:
         return self.space.discretize(self.alpha.reshape(self._alpha_shape))
 
     def _decode_discrete(self, a: np.ndarray) -> np.ndarray:
-        nvec = self.single_action_space.nvec
+        nvec = cast(spaces.MultiDiscrete, self.single_action_space).nvec  # discrete actions: a MultiDiscrete
         if a.dtype.kind == "f":
             if not np.array_equal(a, np.round(a)):
                 raise ValueError("discrete actions must be whole numbers")
@@ -186,6 +191,8 @@ class SearchCore:
             return self.space.one_hot(picked).reshape(len(picked), -1)
         if self._one_hots is None:
             every = self.space.all_codes()
+            if every is None:  # a table exists only over a listable space
+                raise RuntimeError(f"the {self.space.name} space lists no architectures, yet a table was built")
             self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
         return self._one_hots[keys[at]]
 

@@ -95,7 +95,7 @@ def _column(v: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
         dtype = {"b": bool, "i": int, "u": int, "f": float}.get(kind)
         if dtype is None:
             return objects(v.tolist(), at, n)
-        full = np.zeros(n, dtype=dtype)
+        full: np.ndarray = np.zeros(n, dtype=dtype)
     else:
         full = np.zeros((n, *v.shape[1:]), dtype=v.dtype)
     full[at] = v

@@ -39,7 +39,7 @@ def _replaced(a: np.ndarray, at: np.ndarray | slice, values: np.ndarray | float)
 
 def _any(mask: np.ndarray) -> bool:
     """``mask.any()``; a Python scan of the list is several times cheaper for the single env's one row."""
-    return mask.any() if mask.size > 32 else True in mask.tolist()
+    return bool(mask.any()) if mask.size > 32 else True in mask.tolist()
 
 
 class SearchTracker:

@@ -110,13 +110,13 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
 
 def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
     try:
-        mode = AutoresetMode(mode)
+        resolved: AutoresetMode | None = AutoresetMode(mode)
     except ValueError:
-        mode = None
-    if mode not in AUTORESET_MODES:
+        resolved = None
+    if resolved is None or resolved not in AUTORESET_MODES:
         names = ", ".join(m.value for m in AUTORESET_MODES)
         raise ValueError(f"autoreset_mode must be one of {names} (an AutoresetMode or its value)")
-    return mode
+    return resolved
 
 
 def _seeds(seed: int | list[int | None] | None, n: int) -> list[int | None]:

@@ -48,7 +48,8 @@ def reference_accuracy(env_id: str, signal: str, cache: str | None) -> float:
     import nas_gym  # noqa: F401
     from nas_gym.envs.api import search_env
 
-    env = gym.make(env_id, signal=signal, **({"cache": cache} if cache else {}))
+    cache_kwarg: dict[str, Any] = {"cache": cache} if cache else {}
+    env = gym.make(env_id, signal=signal, **cache_kwarg)
     optimum = search_env(env).benchmark.optimum(signal)
     env.close()
     if optimum is None:
@@ -67,6 +68,8 @@ def _transfer_env_expected():
 
 def _pretrained(cell: TransferCell, models: Models | None, folder: Path) -> tuple[Path, str]:
     """Write the model the fine-tune ``cell`` loads into ``folder``, after checking its md5."""
+    if cell.pretrained is None:
+        raise RuntimeError(f"cannot fine-tune {cell.relpath}: it names no pretraining cell")
     entry = (models or {}).get(cell.pretrained, f"no model of the pretraining cell {cell.pretrained} was handed over")
     if isinstance(entry, str):
         raise RuntimeError(f"cannot fine-tune {cell.relpath}: {entry}")
@@ -102,8 +105,8 @@ def execute_transfer_cell(cell: TransferCell, cache: str | None, models: Models 
     """Run one arm's search in a private temporary folder; return its files (plus the model of a
     pretraining cell). ``models`` holds the pretrained models the fine-tune cells load."""
     init_worker()
-    with tempfile.TemporaryDirectory(prefix="nas-gym-transfer-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="nas-gym-transfer-") as tmp_name:
+        tmp = Path(tmp_name)
         load = _pretrained(cell, models, tmp) if cell.agent_label == TRANSFER else None
         save = tmp / MODEL_FILE if cell.agent_label == PRETRAIN else None
         kwargs = {**cell.env_kwargs, "acc_env": reference_accuracy(cell.env_id, cell.env_kwargs["signal"], cache)}

@@ -39,7 +39,7 @@ def _grouped(runs: list[CellRun]) -> dict[str, dict[str, list[CellRun]]]:
     """dataset -> agent label -> runs, in study order."""
     out: dict[str, dict[str, list[CellRun]]] = defaultdict(lambda: defaultdict(list))
     for run in runs:
-        out[run.dataset][run.cell.agent_label].append(run)
+        out[run.dataset][run.study_cell.agent_label].append(run)
     return out
 
 
@@ -167,12 +167,12 @@ def protocol_plots(runs: list[CellRun], folder: Path, stem: str, subtitle: str, 
     """Every figure of one protocol's runs into ``folder`` as ``<stem>_<plot>.{png,pdf}``."""
     folder.mkdir(parents=True, exist_ok=True)
     groups = _grouped(runs)
-    length = max(run.cell.budget for run in runs)
+    length = max(run.study_cell.budget for run in runs)
     kind = runs[0].budget_kind
     panels = _Panels(
         curves={ds: {a: np.stack([r.curve(length) for r in rs]) for a, rs in ag.items()} for ds, ag in groups.items()},
         optimum={ds: next(iter(ag.values()))[0].optimum for ds, ag in groups.items()},
-        colors={a: f"C{i}" for i, a in enumerate(dict.fromkeys(r.cell.agent_label for r in runs))},
+        colors={a: f"C{i}" for i, a in enumerate(dict.fromkeys(r.study_cell.agent_label for r in runs))},
         x=np.arange(1, length + 1),
         xlabel="queries (unique architectures)" if kind == "unique" else "queries (env steps)",
         metric=runs[0].summary["protocol"]["report"],

@@ -60,6 +60,13 @@ class CellRun:
     wall_s: np.ndarray
 
     @property
+    def study_cell(self) -> Cell:
+        """The study cell this run was read for; a run built outside a study has none to report by."""
+        if self.cell is None:
+            raise ValueError("this run has no study cell (it was read outside a study); read it with load_results")
+        return self.cell
+
+    @property
     def budget_kind(self) -> str:
         return self.summary["protocol"]["budget"]
 
@@ -152,17 +159,17 @@ def tidy(results: Results) -> pd.DataFrame:
             rows.append(
                 {
                     "study": results.study.name,
-                    "protocol": run.cell.protocol,
+                    "protocol": run.study_cell.protocol,
                     "signal": protocol["signal"],
                     "signal_is_test_set": bool(protocol["signal_is_test_set"]),
                     "report_metric": protocol["report"],
                     "budget_kind": protocol["budget"],
                     "benchmark": protocol["benchmark"],
                     "dataset": run.dataset,
-                    "env": run.cell.env_id,
-                    "agent": run.cell.agent_label,
-                    "agent_name": run.cell.agent,
-                    "seed": run.cell.seed,
+                    "env": run.study_cell.env_id,
+                    "agent": run.study_cell.agent_label,
+                    "agent_name": run.study_cell.agent,
+                    "seed": run.study_cell.seed,
                     "budget": budget,
                     "steps": int(run.step[i]),
                     "unique": int(run.unique[i]),

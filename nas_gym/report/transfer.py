@@ -31,7 +31,11 @@ def verdict(low: float, high: float) -> str:
 def paired_runs(results: Results, target: str) -> dict[str, list[CellRun]]:
     """The transfer and scratch runs on ``target`` of the seeds finished in both arms, by seed."""
     by_arm = {
-        arm: {r.cell.seed: r for r in results.runs if r.cell.env_id == target and r.cell.agent_label == arm}
+        arm: {
+            r.study_cell.seed: r
+            for r in results.runs
+            if r.study_cell.env_id == target and r.study_cell.agent_label == arm
+        }
         for arm in (TRANSFER, SCRATCH)
     }
     seeds = sorted(set(by_arm[TRANSFER]) & set(by_arm[SCRATCH]))

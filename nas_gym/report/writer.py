@@ -59,7 +59,7 @@ def write_report(results_dir: str | Path, out: str | Path | None = None, reps: i
         part = frame[frame.protocol == protocol.name]
         if part.empty:
             continue
-        runs = [r for r in results.runs if r.cell.protocol == protocol.name]
+        runs = [r for r in results.runs if r.study_cell.protocol == protocol.name]
         first = part.iloc[0]
         subtitle = f"signal={first.signal}, report={first.report_metric}, budget={first.budget_kind}"
         paths = protocol_plots(runs, out / "plots", protocol.name, subtitle, reps=min(reps, 1000))

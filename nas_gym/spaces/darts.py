@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 
@@ -384,7 +385,9 @@ class DARTSSearchSpace(SearchSpace):
             second = masked.reshape(flat.shape).argmax(axis=-1)
             e2, o2 = np.divmod(second, len(OPS))
             lo, hi = np.minimum(e1, e2), np.maximum(e1, e2)
-            op_lo, op_hi = np.where(e1 < e2, o1, o2), np.where(e1 < e2, o2, o1)
+            # argmax/divmod give Any in numpy's stubs, so np.where would match its 1-argument overload
+            op_lo = cast(np.ndarray, np.where(e1 < e2, o1, o2))
+            op_hi = cast(np.ndarray, np.where(e1 < e2, o2, o1))
             for cell in range(len(CELLS)):
                 base = cell * len(CELL_NVEC) + 3 * j
                 codes[..., base] = _PAIR_CODE[j][lo[..., cell], hi[..., cell]]

@@ -144,7 +144,7 @@ def naslib_to_codes(naslib: np.ndarray | Sequence) -> np.ndarray:
     return _NASLIB_TO_CANON[arr][..., _EDGE_PERM]
 
 
-def codes_to_rank(codes: np.ndarray) -> np.ndarray:
+def codes_to_rank(codes: np.ndarray | Sequence) -> np.ndarray:
     """Lexicographic base-5 rank of op codes (0..15624); unrelated to the official index."""
     return _as_codes(codes).astype(np.int64, copy=False).dot(_BASE5)
 
@@ -212,24 +212,26 @@ class NB201SearchSpace(SearchSpace):
         return codes_to_strings(codes)
 
     # -- official index ---------------------------------------------------------------------
-    def _require_index(self) -> None:
-        if self._index_codes is None:
+    def _require_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """The index tables ``(index -> codes, rank -> index)``; only a benchmark-built space has them."""
+        if self._index_codes is None or self._rank_to_index is None:
             raise ValueError("this NB201SearchSpace has no index table; build it from the benchmark")
+        return self._index_codes, self._rank_to_index
 
     def index_to_codes(self, index: np.ndarray | int) -> np.ndarray:
         """Official NB201 index (any shape) -> op codes ``(..., 6)``."""
-        self._require_index()
+        index_codes, _ = self._require_index()
         idx = np.asarray(index)
         if idx.dtype.kind not in "iu":
             raise ValueError(f"NB201 indices must be integers, got dtype {idx.dtype}")
         if idx.size and (idx.min() < 0 or idx.max() >= NUM_ARCHS):
             raise ValueError(f"NB201 indices lie in 0..{NUM_ARCHS - 1}")
-        return self._index_codes[idx]
+        return index_codes[idx]
 
     def codes_to_index(self, codes: np.ndarray) -> np.ndarray:
         """Op codes ``(..., 6)`` -> official NB201 index ``(...)``."""
-        self._require_index()
-        return self._rank_to_index[codes_to_rank(codes)]
+        _, rank_to_index = self._require_index()
+        return rank_to_index[codes_to_rank(codes)]
 
     def index_to_string(self, index: np.ndarray | int) -> list[str]:
         return codes_to_strings(self.index_to_codes(np.atleast_1d(index)))
