@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 
 from agents.baselines.base import Searcher, run_search
-from nas_gym.envs.api import search_env
+from nas_gym.envs.api import make_env, search_env
 from nas_gym.spaces.ofa import CODE_LENGTH, NUM_BLOCKS, NUM_STAGES, OFASearchSpace
 
 LatencyFn = Callable[[np.ndarray], np.ndarray]
@@ -44,7 +44,7 @@ class FeasibleSampler:
         if latency_fn is not None:
             fastest = np.array([[0] * NUM_BLOCKS + [0] * NUM_STAGES + [0]])  # k3 e3, depth 2, lowest resolution
             floor = float(latency_fn(fastest)[0])
-            if limit_ms < floor:
+            if limit_ms is not None and limit_ms < floor:
                 raise ValueError(
                     f"latency limit {limit_ms} ms is below the fastest subnet of this space ({floor:.2f} ms); "
                     "raise the limit or search lower resolutions"
@@ -210,7 +210,7 @@ def run(name: str, env_id: str, budget: int, seed: int, cache: str | None = None
     """One search of ``name`` on ``env_id``; returns the best architecture and its metrics."""
     import nas_gym  # noqa: F401 (registers the ids)
 
-    env = gym.make(env_id, max_queries=budget, **({"cache": cache} if cache else {}))
+    env = make_env(env_id, {"max_queries": budget}, cache)
     info = run_search(make_searcher(name, env, seed), env, seed=seed)
     result = {"searcher": name, "env": env_id, "seed": seed, "queries": budget, "unique": info["unique_queries"]}
     if not info["best_arch"]:  # nothing feasible was queried

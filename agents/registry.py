@@ -97,6 +97,7 @@ def hyperparameter_names(name: str) -> set[str]:
 def _hyperparameters(name: str) -> dict[str, inspect.Parameter]:
     """Every override of agent ``name`` with its declaration (name and type annotation)."""
     entry = agent_entry(name)
+    params: Mapping[str, inspect.Parameter]
     if entry.kind == "searcher":
         params, skip = inspect.signature(SEARCHERS[name]).parameters, {"space", "rng"}
     elif entry.kind == "l2nas":  # every L2NASConfig field; its own checks run in hyperparameter_problem

@@ -55,7 +55,7 @@ def make_sb3(algo: str, env: gym.Env, env_id: str, seed: int, overrides: dict[st
     if noise_type is not None:
         if noise_type != "normal":
             raise ValueError(f"noise_type={noise_type!r} is not supported here; use 'normal'")
-        dim = env.action_space.shape[0]
+        dim = int(np.prod(env.action_space.shape or (0,)))
         kwargs["action_noise"] = NormalActionNoise(np.zeros(dim), float(noise_std) * np.ones(dim))
     model = algorithm_class(algo)(used.get("policy", "MlpPolicy"), env, seed=seed, verbose=0, **kwargs)
     return model, used

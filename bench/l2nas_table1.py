@@ -61,13 +61,13 @@ def run(env_id: str, preset: str, seed: int, steps: int, overrides: dict, cache:
     model.learn(steps)
     cpu = time.process_time() - start
     recs = env.records
-    n_ops = env.unwrapped.core.space.alpha_shape[-1]
+    n_ops = env.unwrapped.search_space.alpha_shape[-1]
     return {
         "env": env_id,
         "seed": seed,
         "cpu_s": round(cpu, 2),
         "ties": tie_fraction(model.replay_buffer.actions[:steps, 0], n_ops),
-        **{f"best@{b}": next(r.best_test_acc for r in recs if r.step == b) for b in (500, 1000) if b <= steps},
+        **{f"best@{b}": next(r.best_report_acc for r in recs if r.step == b) for b in (500, 1000) if b <= steps},
         **{f"unique@{b}": next(r.unique for r in recs if r.step == b) for b in (500, 1000) if b <= steps},
     }
 

@@ -83,7 +83,7 @@ def agents(seeds: list[int], steps: int, cache: str | None) -> None:
                     warnings.simplefilter("ignore")
                     run_agent(algo, env, env_id, seed)
                 codes = strings_to_codes([r.arch for r in rec.records])
-                stats.append((rec.records[-1].best_test_acc, rec.records[-1].unique, codes))
+                stats.append((rec.records[-1].best_report_acc, rec.records[-1].unique, codes))
             best = np.array([s[0] for s in stats])
             unique = np.mean([s[1] for s in stats])
             p_none = np.mean([(s[2] == 0).mean() for s in stats])

@@ -80,7 +80,7 @@ class SearchRecorder(gym.Wrapper):
             self.finished = terminated or truncated
             if self.on_query is not None:
                 self.on_query(record)
-        return obs, reward, terminated, truncated, info
+        return obs, float(reward), terminated, truncated, info
 
 
 def versions() -> dict[str, str]:
@@ -144,22 +144,31 @@ def write_run(out: Path, records: list[QueryRecord], summary: dict[str, Any]) ->
     with open(out / "queries.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=QUERY_COLUMNS)
         writer.writeheader()
-        writer.writerows(asdict(r) for r in records)
+        # 6 decimals: table values are float32, and their float64 repr (55.83999999572754) is noise
+        writer.writerows({k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(r).items()} for r in records)
     full = json_safe({**summary, **summarize(records)})
     (out / "summary.json").write_text(json.dumps(full, indent=2, allow_nan=False) + "\n")
     protocol = summary.get("protocol", {})
     signal, report = protocol.get("signal", "signal"), protocol.get("report", "report")
     budget = protocol.get("budget", "steps")
-    title = f"{summary.get('agent', '')} on {summary.get('env', '')}, budget counted in {budget}"
-    plot_best_so_far(records, out / "best_so_far.png", title=title, signal=signal, report=report)
+    seed = f", seed {summary['seed']}" if "seed" in summary else ""
+    title = f"{summary.get('agent', '')} on {summary.get('env', '')}{seed}, budget counted in {budget}"
+    optimum = summary.get("report_optimum")
+    plot_best_so_far(records, out / "best_so_far.png", title=title, signal=signal, report=report, optimum=optimum)
 
 
 def plot_best_so_far(
-    records: list[QueryRecord], path: Path, title: str = "", signal: str = "signal", report: str = "report"
+    records: list[QueryRecord],
+    path: Path,
+    title: str = "",
+    signal: str = "signal",
+    report: str = "report",
+    optimum: float | None = None,
 ) -> None:
     """Best-by-signal architecture's signal and report accuracy against the query count.
 
-    ``signal`` and ``report`` name the metrics in the legend, so the plot states its protocol.
+    ``signal`` and ``report`` name the metrics in the legend, so the plot states its protocol;
+    ``optimum`` (the best reported value over the space, when known) is drawn as a dashed line.
     """
     import matplotlib
 
@@ -170,6 +179,8 @@ def plot_best_so_far(
     steps = [r.step for r in records]
     ax.plot(steps, [r.best_report_acc for r in records], label=f"{report} (reported) of the best by {signal}")
     ax.plot(steps, [r.best_signal_acc for r in records], label=f"{signal} (search signal) of the best", alpha=0.7)
+    if optimum is not None:
+        ax.axhline(optimum, color="grey", linestyle="--", linewidth=1, label=f"optimum of {report} ({optimum:.2f})")
     ax.set_xlabel("queries (steps)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title(title)

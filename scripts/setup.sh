@@ -3,8 +3,10 @@
 #
 # torch goes in first, and which build is chosen here: a plain `pip install .` resolves
 # torch>=2.0 from PyPI, which on Linux is the CUDA build (15 nvidia-* packages, about 5.7 GB).
-#   NAS_GYM_TORCH=cpu (default)  the CPU-only wheel: a local wheel if pip already has one
-#                                (--no-index), else PyTorch's CPU index ($NAS_GYM_TORCH_INDEX)
+#   NAS_GYM_TORCH=cpu (default)  the CPU-only wheel: a local wheel if pip's find-links have one
+#                                (--no-index), else PyTorch's CPU index ($NAS_GYM_TORCH_INDEX);
+#                                torch's own dependencies come from PyPI with the package
+#                                (--no-deps here)
 #   NAS_GYM_TORCH=gpu            torch from PyPI as it comes (the CUDA build on Linux)
 #   NAS_GYM_TORCH=skip           keep whatever torch .venv has
 # The package itself only asks for torch>=2.0, which that install then satisfies.
@@ -21,7 +23,8 @@ pip_install() {
 
 install_torch() {
     case "$TORCH" in
-        cpu) pip_install .venv --no-index torch 2>/dev/null || pip_install .venv torch --index-url "$TORCH_INDEX" ;;
+        cpu) pip_install .venv --no-index --no-deps torch 2>/dev/null \
+            || pip_install .venv --no-deps torch --index-url "$TORCH_INDEX" ;;
         gpu) pip_install .venv torch ;;
         skip) ;;
         *) echo "NAS_GYM_TORCH must be cpu, gpu or skip, got '$TORCH'" >&2; return 2 ;;
@@ -33,7 +36,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 pip_install .venv --upgrade pip
 .venv/bin/python -m pip show torch >/dev/null 2>&1 || install_torch
-pip_install .venv -e ".[test]"
+# setuptools prints a boxed "Editable installation" tip (folders named like the package may shadow
+# it) on every editable install; it is about layouts like ours by design, so keep it out of the log
+QUIET_EDITABLE="ignore:Editable installation"
+PYTHONWARNINGS=$QUIET_EDITABLE pip_install .venv -e ".[test]"
 
 # .venv-interop: the third-party RL clients of the interop extra, layered over .venv (a .pth adds
 # .venv's packages after its own), because rl_zoo3 pins older pillow and python-dateutil than the
@@ -44,5 +50,5 @@ setup_interop() {
     base=$(.venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     own=$(.venv-interop/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     echo "import site; site.addsitedir('$base')" > "$own/zz_nas_gym_base_venv.pth"
-    pip_install .venv-interop -e ".[interop]"
+    PYTHONWARNINGS=$QUIET_EDITABLE pip_install .venv-interop -e ".[interop]"
 }

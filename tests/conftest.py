@@ -97,6 +97,23 @@ class ScrambleTestMetrics(gym.Wrapper):
         return obs, reward, terminated, truncated, info
 
 
+# -- harness runs --------------------------------------------------------------------------------
+RAY_NICENESS = "RAY_worker_niceness"  # Ray's override of its config value worker_niceness (case-sensitive)
+RUN_TIMING = ("total_wall_time_s", "wall_time_s")
+"""Keys of summary.json that measure the machine, not the search."""
+
+
+def search_result(folder: Path) -> tuple[list[dict], dict]:
+    """A run folder's queries (without their wall clock) and summary (without its timings)."""
+    import csv
+    import json
+
+    with open(folder / "queries.csv") as f:
+        rows = [{k: v for k, v in row.items() if k != "wall_s"} for row in csv.DictReader(f)]
+    summary = json.loads((folder / "summary.json").read_text())
+    return rows, {k: v for k, v in summary.items() if k not in RUN_TIMING}
+
+
 # -- rollouts and bit-for-bit comparison ------------------------------------------------------
 def rollout(env: gym.Env, seed: int, steps: int) -> list:
     """Reset with ``seed``, then ``steps`` seeded random actions; resets (unseeded) after a truncation."""

@@ -341,3 +341,10 @@ def test_bad_kwargs_raise_errors_naming_the_kwarg(env_id, kwargs_for):
             gym.make(env_id, **kwargs_for(env_id), **bad)
     with pytest.raises(TypeError, match="unexpected keyword argument 'frameskip'"):
         gym.make_vec(env_id, 2, vectorization_mode="vector_entry_point", frameskip=1, **kwargs_for(env_id))
+
+
+def test_a_ragged_action_is_named(nb201_cache):
+    env = gym.make("NB201-cifar10-v0", cache=nb201_cache).unwrapped
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"rectangular array of shape \(30,\)"):
+        env.step([[0.0] * 30, [0.0]])

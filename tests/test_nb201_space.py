@@ -33,6 +33,18 @@ def test_string_round_trip(codes):
     assert np.array_equal(strings_to_codes(codes_to_strings(codes)).reshape(codes.shape), codes)
 
 
+@given(codes_batches, st.sampled_from([np.uint8, np.int64, np.uint64]))
+def test_small_and_large_batches_agree(codes, dtype):
+    """Up to 64 entries take a Python path (an env step), larger batches numpy: same strings, same keys."""
+    codes = codes.astype(dtype)
+    one_by_one = [codes_to_strings(row[None])[0] for row in codes]
+    large = np.tile(codes, (11, 1))  # > 64 entries whenever codes is not empty
+    assert codes_to_strings(codes) == one_by_one
+    assert codes_to_strings(large) == one_by_one * 11
+    assert np.array_equal(space.key_of_valid(codes), codes_to_rank(codes))
+    assert codes_to_rank(codes).dtype == np.int64
+
+
 @given(codes_batches)
 def test_naslib_round_trip_and_rank_round_trip(codes):
     assert np.array_equal(naslib_to_codes(codes_to_naslib(codes)), codes)
@@ -92,7 +104,17 @@ def test_malformed_strings_name_the_problem(bad):
         string_to_codes(bad)
 
 
-@pytest.mark.parametrize("bad", [np.array([[5, 0, 0, 0, 0, 0]]), np.array([[0, 0, 0]]), np.array([[0.5] * 6])])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.array([[5, 0, 0, 0, 0, 0]]),
+        np.array([[0, 0, -1, 0, 0, 0]]),
+        np.tile([[0, 0, -1, 0, 0, 0]], (20, 1)),  # the large-batch check
+        np.tile([[0, 0, 0, 0, 0, 5]], (20, 1)),
+        np.array([[0, 0, 0]]),
+        np.array([[0.5] * 6]),
+    ],
+)
 def test_bad_codes_raise(bad):
     with pytest.raises(ValueError):
         codes_to_strings(bad)

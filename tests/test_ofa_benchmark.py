@@ -188,3 +188,25 @@ def test_bad_queries(bench, cache):
     fixed = OFABenchmark((224,), cache)
     with pytest.raises(ValueError, match="resolution"):
         fixed.query(codes, "predicted_acc")  # resolution codes of a 5-resolution space
+
+
+def test_note10_fixed_latency_does_not_depend_on_the_hash_seed():
+    """The import sums the fixed layers in sorted order: processes with other hash seeds agree bit for bit."""
+    import subprocess
+    import sys
+
+    code = (
+        "import yaml\n"
+        "from nas_gym.data.ofa import note10_tables\n"
+        "from nas_gym.spaces.ofa import RESOLUTIONS\n"
+        f"root = {str(SHARED_DATA / 'ofa' / 'note10')!r}\n"
+        "tables = {r: yaml.safe_load(open(f'{root}/{r}_lookup_table.yaml')) for r in RESOLUTIONS}\n"
+        "print(note10_tables(tables)[1].tobytes().hex())\n"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={"PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2", "3", "4", "5", "6", "7", "8")
+    }
+    assert len(outs) == 1 and len(next(iter(outs)).strip()) == 2 * 8 * len(RESOLUTIONS)

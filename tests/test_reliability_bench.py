@@ -105,8 +105,10 @@ def test_pool_workers_exit_when_the_driver_is_killed(tmp_path, nb201_cache, slow
     out = tmp_path / "out"
     driver = _bench(slow_study, out, nb201_cache, "--workers", "2")
     try:
-        _wait(lambda: len(_children(driver.pid)) >= 3, 90, "the pool did not start", driver)  # 2 workers + tracker
-        time.sleep(2.0)  # the workers are inside their cells now
+        study = parse_study(SLOW)
+        store = ResultStore(out)
+        # after a first commit the workers are past their start-up (imports) and inside cells
+        _wait(lambda: any(store.check(c) is None for c in study.cells()), 180, "no cell finished", driver)
         workers = _children(driver.pid)
         os.kill(driver.pid, signal.SIGKILL)  # the driver only, as the OOM killer would
         driver.wait()

@@ -119,11 +119,13 @@ def test_write_run_survives_non_finite_values(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (("--hyperparams", "foo=1"), "agent 'rs' has no hyperparameter 'foo'"),
+        (("--hyperparams", "foo=1"), "agent 'rs' has no hyperparameter"),
+        (("--agent", "rea", "--hyperparams", "population_size=fast"), "'population_size' of 'rea' must be int"),
         (("--env", "CartPole-v1"), "unknown env 'CartPole-v1'"),
         (("--env-kwargs", "signal=nope"), "cannot make NB201-cifar10-v0"),
         (("--env-kwargs", "signal=[unclosed"), "the value is not valid YAML"),
         (("--budget", "0"), "the budget must be >= 1"),
+        (("--env-kwargs", "max_queries=.nan"), "set max_queries with --budget"),  # was silently overridden
     ],
 )
 def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, nb201_cache, no_search, extra, message):
@@ -133,8 +135,15 @@ def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path, nb201_cache
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
 
 
+def test_an_agent_refusing_its_settings_is_a_user_error(tmp_path, nb201_cache):
+    result = _search(tmp_path / "run", nb201_cache, "--agent", "rea", "--hyperparams", "population_size=-3")
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "agent 'rea' refused its settings before the first query" in " ".join(result.output.split())
+    assert not (tmp_path / "run").exists()
+
+
 def test_debug_shows_the_traceback(tmp_path, nb201_cache, no_search):
     args = ["--debug", "search", "--agent", "rs", "--out", str(tmp_path / "r"), "--cache", str(nb201_cache)]
-    result = runner.invoke(app, [*args, "--hyperparams", "foo=1"])
+    result = runner.invoke(app, [*args, "--agent", "rea", "--hyperparams", "population_size=fast"])
     assert result.exit_code == 1
-    assert "no hyperparameter 'foo'" in str(result.exception)
+    assert "'population_size' of 'rea' must be int" in str(result.exception)

@@ -15,7 +15,7 @@ TINY = {"epochs": 1, "channels": 4, "cells_per_stage": 1, "batch_size": 64}
 
 @pytest.fixture(scope="module")
 def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # never another job's Ray
     yield
     ray.shutdown()
 

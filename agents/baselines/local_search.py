@@ -28,9 +28,9 @@ class LocalSearch(Searcher):
         if self.best_neighbour is None or score > self.best_neighbour[1]:
             self.best_neighbour = (codes, score)
 
-    def _refill(self) -> None:
-        """Queue the neighbours of the current architecture in random order."""
-        nbrs = neighbours(self.current[0], self.nvec)
+    def _refill(self, current: np.ndarray) -> None:
+        """Queue the neighbours of ``current`` (the architecture climbed to) in random order."""
+        nbrs = neighbours(current, self.nvec)
         self.queue = list(nbrs[self.rng.permutation(len(nbrs))])
         self.best_neighbour = None
 
@@ -47,7 +47,7 @@ class LocalSearch(Searcher):
             # Every neighbour is scored: climb or restart.
             if self.best_neighbour is not None and self.best_neighbour[1] > self.current[1]:
                 self.current = self.best_neighbour
-                self._refill()
+                self._refill(self.current[0])
             else:
                 self.current = None
 
@@ -55,6 +55,6 @@ class LocalSearch(Searcher):
         self.known[self._key(codes)] = score
         if self.current is None:
             self.current = (codes, score)
-            self._refill()
+            self._refill(codes)
         else:
             self._consider(codes, score)

@@ -31,6 +31,8 @@ class Benchmark(ABC):
         latency_devices: devices ``d`` for which ``query(archs, f"latency/{d}")`` answers (ms).
         cost_metrics: metrics that measure what a query costs (a surrogate's predicted training
             seconds, a real training's seconds); every env step reports them in ``info``.
+        tabular: whether every query is a lookup of fixed per-architecture values, so an env may
+            evaluate a listable space (:meth:`SearchSpace.all_codes`) once and reuse the values.
         protocol_note: what a reader of results must know about the metrics (e.g. "no test
             set: the reported accuracy is the surrogate's validation prediction"); it travels in
             every env's ``protocol`` and so into every run summary.
@@ -45,6 +47,7 @@ class Benchmark(ABC):
     test_metrics: tuple[str, ...] = ()
     latency_devices: tuple[str, ...] = ()
     cost_metrics: tuple[str, ...] = ()
+    tabular: bool = False
     protocol_note: str = ""
 
     @classmethod

@@ -60,6 +60,7 @@ class NB201Benchmark(Benchmark):
     signal_metrics = ("val12", "test12", "test200")
     test_metrics = ("test200", "test12")
     latency_devices = nb201_data.LATENCY_DEVICES
+    tabular = True
 
     def __init__(self, dataset: str = "cifar10", cache: str | os.PathLike | None = None):
         if dataset not in DATASETS:

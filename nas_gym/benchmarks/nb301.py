@@ -26,7 +26,7 @@ import numpy as np
 
 from nas_gym.benchmarks.base import Benchmark
 from nas_gym.data import nb301 as nb301_data
-from nas_gym.data.store import DataMissingError, dataset_dir, fix_hint
+from nas_gym.data.store import verified_path
 from nas_gym.spaces.darts import DARTSSearchSpace, codes_to_onnx
 
 MAX_EPOCH = 98
@@ -127,9 +127,7 @@ class NB301Benchmark(Benchmark):
         self.name = f"nb301-cifar10-{model}-epoch{self.epoch}"
         self.metrics = self.spec.columns
         self.search_space = DARTSSearchSpace()
-        path = (dataset_dir("nb301", cache) / self.spec.file).resolve()
-        if not path.is_file():
-            raise DataMissingError(f"{path} is missing from the nb301 cache; re-import it. {fix_hint('nb301')}")
+        path = verified_path("nb301", self.spec.file, cache)  # md5 against the manifest, once per process
         self._session = _session(str(path), path.stat().st_mtime_ns)
         self._cache: dict[int, np.ndarray] = {}
         self.surrogate_calls = 0  # rows actually sent to onnxruntime (cache misses)

@@ -8,8 +8,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nas_gym.cli.errors import fail, user_errors
 from nas_gym.data.registry import DATASETS, get_spec
-from nas_gym.data.store import DataError, cache_root, dataset_status, import_dataset
+from nas_gym.data.store import DataError, cache_root, dataset_status, import_dataset, prepare_cache
+from nas_gym.locks import LockHeldError
 
 app = typer.Typer(help="Import, download and inspect benchmark data.", no_args_is_help=True)
 console = Console()
@@ -20,7 +22,8 @@ OnlyOpt = typer.Option(None, "--only", help="dataset(s) to handle (default: ever
 
 def _names(only: list[str] | None) -> list[str]:
     for name in only or []:
-        get_spec(name)
+        if name not in DATASETS:
+            raise typer.BadParameter(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}", param_hint="--only")
     return list(only or DATASETS)
 
 
@@ -32,20 +35,22 @@ def import_(
 ) -> None:
     """Verify (md5) and convert every dataset whose folder is present under SOURCE."""
     if not source.is_dir():
-        console.print(f"[red]{source} is not a folder[/red]; give the folder that holds nb201/, nb301/, ...")
-        raise typer.Exit(2)
+        raise fail(f"{source} is not a folder; give the folder that holds nb201/, nb301/, ...")
+    names = _names(only)
+    with user_errors():
+        prepare_cache(cache)
     imported, failed = 0, 0
-    for name in _names(only):
+    for name in names:
         if not (source / name).is_dir():
             console.print(f"[dim]{name}: no {source / name} folder, skipped[/dim]")
             continue
         try:
-            with console.status(f"importing {name} ..."):
+            with user_errors(LockHeldError), console.status(f"importing {name} ..."):
                 path = import_dataset(get_spec(name), source, cache)
             console.print(f"[green]{name}[/green]: imported into {path}")
             imported += 1
         except DataError as err:
-            console.print(f"[red]{name}: {err}[/red]")
+            console.print(f"{name}: {err}", style="red", markup=False, highlight=False, soft_wrap=True)
             failed += 1
     if failed or not imported:
         if not imported and not failed:
@@ -64,9 +69,10 @@ def download(
 
     for name in _names(only):
         try:
-            path = download_dataset(get_spec(name), cache, mirror=mirror)
+            with user_errors(LockHeldError):
+                path = download_dataset(get_spec(name), cache, mirror=mirror)
         except DataError as err:
-            console.print(f"[red]{name}: {err}[/red]")
+            console.print(f"{name}: {err}", style="red", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         console.print(f"[green]{name}[/green]: downloaded and imported into {path}")
 

@@ -17,10 +17,11 @@ from rich.console import Console
 
 from nas_gym.data.store import DataError
 from nas_gym.harness.cell import RunSetupError
+from nas_gym.harness.runner import StudyOutputError
 from nas_gym.harness.study import StudyError
 from nas_gym.locks import LockHeldError
 
-USER_ERRORS: tuple[type[BaseException], ...] = (DataError, StudyError, RunSetupError, LockHeldError)
+USER_ERRORS: tuple[type[BaseException], ...] = (DataError, StudyError, RunSetupError, StudyOutputError, LockHeldError)
 USAGE = 2
 
 _state = {"debug": False}
@@ -39,11 +40,12 @@ def fail(message: str, code: int = USAGE) -> typer.Exit:
 
 
 @contextmanager
-def user_errors(*extra: type[BaseException]) -> Iterator[None]:
-    """Turn the user errors (plus ``extra``) raised inside into :func:`fail`, unless ``--debug``."""
+def user_errors(*only: type[BaseException]) -> Iterator[None]:
+    """Turn the user errors (or just the ``only`` ones) raised inside into :func:`fail`, unless ``--debug``."""
+    caught = only or USER_ERRORS
     try:
         yield
-    except (*USER_ERRORS, *extra) as err:
+    except caught as err:
         if _state["debug"]:
             raise
         raise fail(str(err)) from None

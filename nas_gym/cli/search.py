@@ -53,6 +53,7 @@ def search(
     """Run one search and write its per-query log, summary and best-so-far plot to OUT."""
     import nas_gym
     from nas_gym.harness.cell import run_cell
+    from nas_gym.harness.run_dir import check_run_dir
 
     if agent not in AGENTS:
         raise typer.BadParameter(f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}", param_hint="--agent")
@@ -64,6 +65,9 @@ def search(
     if budget < 1:
         raise typer.BadParameter(f"the budget must be >= 1 query, got {budget}", param_hint="--budget")
     kwargs = parse_kwargs([*(env_kwargs or []), *(more_env_kwargs or [])], "--env-kwargs")
+    for key, flag in (("max_queries", "--budget"), ("cache", "--cache")):
+        if key in kwargs:
+            raise typer.BadParameter(f"set {key} with {flag}, not as an env kwarg", param_hint="--env-kwargs")
     overrides = parse_kwargs(hyperparams, "--hyperparams")
     by_unique = kwargs.get("budget") == "unique"
     progress = Progress(
@@ -85,6 +89,8 @@ def search(
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
+    with user_errors():
+        check_run_dir(out, force)  # before the progress bar: a refused --out prints only its one line
     with user_errors(), progress:
         summary = run_cell(
             agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
@@ -96,9 +102,10 @@ def search(
         console.print(f"no architecture met the env's constraints in {result['steps']} queries{note}", soft_wrap=True)
     else:
         reported = "not measured" if result["best_report_acc"] is None else f"{result['best_report_acc']:.2f}"
+        shown = "" if report == signal else f"{report}={reported} "  # one metric: said once
         console.print(
             f"best by {signal}: {result['best_arch']}\n{signal}={result['best_signal_acc']:.2f} "
-            f"{report}={reported} after {result['steps']} queries "
+            f"{shown}after {result['steps']} queries "
             f"({result['unique_queries']} unique){note}",
             soft_wrap=True,
         )

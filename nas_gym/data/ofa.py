@@ -126,7 +126,8 @@ def note10_tables(tables: Mapping[int, Mapping[str, Mapping]]) -> tuple[np.ndarr
         for key in used:
             if key not in table:
                 raise ValueError(f"Note10 table {r}: missing layer {key}")
-        fixed_ms[ri] = sum(float(table[k]["mean"]) for k in used)
+        # summed in sorted order: a set's order (hash seed) must not move the last bit of the import
+        fixed_ms[ri] = sum(float(table[k]["mean"]) for k in sorted(used))
         for i, g in enumerate(block_geometry(r)):
             for ki, k in enumerate(KERNEL_SIZES):
                 for ei, e in enumerate(EXPAND_RATIOS):

@@ -8,6 +8,12 @@ SB3's ``VecEnv.get_attr("search_space")`` reaches them too.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import gymnasium as gym
+
 from nas_gym.benchmarks.base import Benchmark
 from nas_gym.envs.config import SearchConfig
 from nas_gym.envs.core import SearchCore
@@ -64,3 +70,11 @@ def search_env(env: object) -> SearchEnvAPI:
             "(nas_gym.ENV_IDS lists them)"
         )
     return inner
+
+
+def make_env(env_id: str, kwargs: Mapping[str, Any] | None = None, cache: str | os.PathLike | None = None) -> gym.Env:
+    """``gym.make(env_id, **kwargs)`` with the data ``cache`` folder when one is given."""
+    options: dict[str, Any] = dict(kwargs or {})
+    if cache is not None:
+        options["cache"] = str(cache)
+    return gym.make(env_id, **options)

@@ -1,17 +1,23 @@
 """The search logic shared by the single and the vector env: decode actions, query, reward, state.
 
 Everything is batched over ``num_envs`` parallel searches, so ``gym.make_vec`` answers N envs
-with one benchmark query and the single env is the same code with N = 1.
+with one benchmark query and the single env is the same code with N = 1. For that one row,
+numpy's fixed cost per call is the whole cost, so the step makes few calls: actions are checked
+once and later helpers trust them, the architecture key is computed once, a tabular benchmark is
+evaluated once for the whole space (:mod:`nas_gym.envs.evaluation`), and the tracker touches its
+top-K only when an architecture enters it.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from gymnasium import spaces
 
 from nas_gym.benchmarks.base import Benchmark
 from nas_gym.envs.config import SearchConfig
-from nas_gym.envs.rewards import make_reward
+from nas_gym.envs.evaluation import Scorer
 from nas_gym.envs.tracker import SearchTracker
 
 
@@ -25,11 +31,13 @@ class SearchCore:
             raise ValueError(f"num_envs must be >= 1, got {num_envs}")
         cfg = config.resolve(benchmark)
         self.benchmark, self.num_envs, self.space, self.config = benchmark, int(num_envs), benchmark.search_space, cfg
-        self.signal: str = cfg.signal or benchmark.default_signal
-        self.reward_fn = make_reward(cfg.reward, cfg.acc_env)
-        self.latency_metric = f"latency/{cfg.latency_device}" if cfg.latency_device else None
-        wanted = [self.signal, benchmark.report_metric, self.latency_metric, *benchmark.cost_metrics]
-        self.metrics = tuple(dict.fromkeys(m for m in wanted if m is not None))
+        self.scorer = Scorer(benchmark, cfg)
+        self.signal, self.metrics = self.scorer.signal, self.scorer.metrics
+        self.table = self.scorer.tabulate()
+        """Every architecture's evaluation by key (tabular benchmarks over listable spaces), else ``None``."""
+        self._one_hots: np.ndarray | None = None  # flat one-hot by key, built on the first top-K entry
+        self._regret_of: np.ndarray | None = None  # the best_report_acc array _regret_value belongs to
+        self._regret_value = np.zeros(0)
         self.report_optimum: float | None = benchmark.optimum(benchmark.report_metric)
         """Best reported value over the whole space, when the benchmark knows it (for ``regret``)."""
 
@@ -44,6 +52,11 @@ class SearchCore:
         slots = min(cfg.top_k, cfg.step_cap)
         self.tracker = SearchTracker(self.num_envs, dim, self.space.code_length, slots)
         self.alpha = np.zeros((self.num_envs, dim))
+        # the settings every step reads, looked up once (attribute chains cost as much as small numpy calls)
+        self._discrete, self._delta = cfg.action_type == "discrete", cfg.action_mode == "delta"
+        self._action_shape = (self.num_envs, *self.single_action_space.shape)
+        self._alpha_shape = (self.num_envs, *self.space.alpha_shape)
+        self._report, self._unique_budget = benchmark.report_measured, cfg.budget == "unique"
 
     @property
     def protocol(self) -> dict:
@@ -74,7 +87,7 @@ class SearchCore:
 
     def observation(self) -> np.ndarray:
         state = self.tracker.state()
-        if self.config.action_mode == "delta":
+        if self._delta:
             return np.concatenate([state, self.alpha.astype(np.float32)], axis=1)
         return state
 
@@ -85,26 +98,34 @@ class SearchCore:
             a = np.asarray(actions)
         except ValueError as err:  # a ragged nested list
             raise ValueError(f"actions must be a rectangular array of numbers: {err}") from None
-        expected = (self.num_envs, *self.single_action_space.shape)
+        expected = self._action_shape
         if a.dtype.kind not in "fiu":
             raise ValueError(f"actions must be numeric, got dtype {a.dtype}")
         if a.shape != expected:
             raise ValueError(f"actions must have shape {expected}, got {a.shape}")
-        if self.config.action_type == "discrete":
-            if a.dtype.kind == "f" and not np.array_equal(a, np.round(a)):
-                raise ValueError("discrete actions must be whole numbers")
-            nvec = self.single_action_space.nvec
-            if not np.isfinite(a).all() or (a < 0).any() or (a >= nvec).any():
-                raise ValueError(f"discrete actions must lie in [0, {nvec.tolist()})")
-            return a.astype(np.int64)
-        if not np.isfinite(a).all():
-            raise ValueError("actions contain NaN or inf")
-        a = np.clip(a, -1.0, 1.0)
-        if self.config.action_mode == "delta":
+        if self._discrete:
+            return self._decode_discrete(a)
+        if not _in_unit_box(a):  # the usual actions need neither the finiteness check nor the clip
+            if not np.isfinite(a).all():
+                raise ValueError("actions contain NaN or inf")
+            a = np.clip(a, -1.0, 1.0)
+        if self._delta:
             self.alpha = np.clip(self.alpha + self.config.delta_step * a, 0.0, 1.0)
         else:
             self.alpha = (a + 1.0) / 2.0
-        return self.space.discretize(self.alpha.reshape(self.num_envs, *self.space.alpha_shape))
+        return self.space.discretize(self.alpha.reshape(self._alpha_shape))
+
+    def _decode_discrete(self, a: np.ndarray) -> np.ndarray:
+        nvec = self.single_action_space.nvec
+        if a.dtype.kind == "f":
+            if not np.array_equal(a, np.round(a)):
+                raise ValueError("discrete actions must be whole numbers")
+            outside = not np.isfinite(a).all() or (a < 0).any() or (a >= nvec).any()
+        else:  # negative integers wrap to huge unsigned ones: one comparison checks both bounds
+            outside = (a.astype(np.uint64) >= nvec).any()
+        if outside:
+            raise ValueError(f"discrete actions must lie in [0, {nvec.tolist()})")
+        return a.astype(np.int64)
 
     # -- one step of every search -------------------------------------------------------------
     def step(
@@ -116,42 +137,68 @@ class SearchCore:
         restarts some searches on this step must not spend (or report) their queries. Returns the
         observation of every search, and reward, truncation and info arrays for ``rows`` only.
         """
-        rows = np.arange(self.num_envs) if rows is None else np.asarray(rows)
-        codes = self.decode(actions)[rows]
-        values = {**self.benchmark.arch_info(codes), **self.benchmark.query_many(codes, self.metrics)}
-        signal, report = values[self.signal], values[self.benchmark.report_metric]
-        reward = self.reward_fn(signal / 100.0)
-        score = signal.astype(float)
-        latency = values[self.latency_metric] if self.latency_metric else None
-        if latency is not None and self.config.latency_limit_ms is not None:
-            infeasible = latency > self.config.latency_limit_ms
-            reward = np.where(infeasible, self.reward_fn(np.zeros_like(signal)), reward)
-            score = np.where(infeasible, -np.inf, score)
-        if latency is not None and self.config.latency_weight is not None:
-            reward = reward - self.config.latency_weight * latency
+        codes = self.decode(actions)
+        if rows is not None:
+            rows = np.asarray(rows)
+            codes = codes[rows]
+        keys = self.space.key_of_valid(codes)
+        ev = self.scorer(codes) if self.table is None else self.table.take(keys)
         t = self.tracker
-        one_hot = self.space.one_hot(codes).reshape(len(rows), -1)
-        is_new, _ = t.record(self.space.key(codes), codes, one_hot, score, report, rows)
-        steps, unique = t.steps[rows], t.unique[rows]
-        if self.config.budget == "steps":
-            truncated = steps >= self.config.max_queries
-        else:
+        is_new, _ = t.record(keys, codes, lambda at: self._one_hot(keys, codes, at), ev.score, ev.report, rows)
+        # the tracker's reported arrays are read-only and replaced on change: the 1-D ones are
+        # shared, not copied (infos turn them into Python scalars or new batched arrays)
+        steps, unique = _rows_of(t.steps, rows), _rows_of(t.unique, rows)
+        if self._unique_budget:
             truncated = (unique >= self.config.max_queries) | (steps >= self.config.step_cap)
+        else:
+            truncated = steps >= self.config.max_queries
         info = {
-            **{k: v for k, v in values.items() if k not in self.metrics or k in self.benchmark.cost_metrics},
+            **ev.extra,
             "codes": codes,
-            "signal_acc": signal,
-            "best_codes": t.best_codes[rows],
-            "best_key": t.best_key[rows],
-            "best_signal_acc": t.best_signal_acc[rows],
+            "signal_acc": ev.signal,
+            "best_codes": t.best_codes.copy() if rows is None else t.best_codes[rows],  # rows reach infos as views
+            "best_key": _rows_of(t.best_key, rows),
+            "best_signal_acc": _rows_of(t.best_signal_acc, rows),
             "unique_queries": unique,
             "is_new": is_new,
         }
-        if self.benchmark.report_measured:
-            info["report_acc"] = report
-            info["best_report_acc"] = t.best_report_acc[rows]
+        if self._report:
+            info["report_acc"] = ev.report
+            info["best_report_acc"] = best = _rows_of(t.best_report_acc, rows)
             if self.report_optimum is not None:
-                info["regret"] = self.report_optimum - info["best_report_acc"]
-        if latency is not None:
-            info["latency_ms"] = latency
-        return self.observation(), reward.astype(float), truncated, info
+                info["regret"] = self._regret(best)
+        if ev.latency is not None:
+            info["latency_ms"] = ev.latency
+        return self.observation(), ev.reward, truncated, info
+
+    def _regret(self, best_report: np.ndarray) -> np.ndarray:
+        """``report_optimum - best_report``, reused (read-only) while the tracker's best is the same array."""
+        if best_report is not self._regret_of:  # holding the array keeps its identity from being reused
+            regret = self.report_optimum - best_report
+            regret.flags.writeable = False
+            self._regret_of, self._regret_value = best_report, regret
+        return self._regret_value
+
+    def _one_hot(self, keys: np.ndarray, codes: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
+        """Flat one-hot of the architectures at ``at`` of a step's batch: looked up by key when tabulated."""
+        if self.table is None:
+            picked = codes[at]
+            return self.space.one_hot(picked).reshape(len(picked), -1)
+        if self._one_hots is None:
+            every = self.space.all_codes()
+            self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
+        return self._one_hots[keys[at]]
+
+
+def _rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return a if rows is None else a[rows]
+
+
+def _in_unit_box(a: np.ndarray) -> bool:
+    """Whether every entry lies in [-1, 1] (NaN does not). For a few entries, Python's sum, min and
+    max over the list beat numpy's fixed cost per call several times over; a finite sum rules out
+    NaN and inf, which would make min and max unreliable."""
+    if a.size > 64:
+        return bool((abs(a) <= 1.0).all())
+    entries = a.ravel().tolist()
+    return math.isfinite(sum(entries)) and min(entries) >= -1.0 and max(entries) <= 1.0

@@ -14,6 +14,9 @@ from nas_gym.envs.core import SearchCore
 from nas_gym.envs.families import build
 from nas_gym.envs.infos import StepInfos
 
+_ONE_ROW = np.zeros(1, np.int64)
+_ONE_ROW.flags.writeable = False
+
 
 class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
     """L2NAS-style search env over any benchmark family (``benchmark="nb201"``, ``"nb301"``, ...).
@@ -50,11 +53,16 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
         return obs[0], {"protocol": self._core.protocol}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        a = np.asarray(action)
+        try:
+            a = np.asarray(action)
+        except ValueError:  # a ragged nested list
+            raise ValueError(f"action must be a rectangular array of shape {self.action_space.shape}") from None
         if a.shape != self.action_space.shape:
             raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
         obs, reward, truncated, batch = self._core.step(a[None])
-        return obs[0], float(reward[0]), False, bool(truncated[0]), self._infos.build(batch, np.zeros(1, np.int64))[0]
+        self._infos.update_best(batch, _ONE_ROW)
+        info = self._infos.build(batch, _ONE_ROW)[0]
+        return obs[0], reward.tolist()[0], False, truncated.tolist()[0], info
 
     def render(self) -> str | None:
         if self.render_mode != "ansi":

@@ -9,11 +9,37 @@ architecture by signal. The paper leaves two details open; the choices here:
 Ties keep the architecture that was found first. Before any (feasible) architecture, the best
 signal and reported values are ``-inf``: the maximum over nothing, and never NaN, so infos of
 equal seeds compare equal.
+
+The per-search arrays a step reports (``steps``, ``unique``, ``best_*``) are read-only and never
+changed in place: a change replaces the array. So a step's info can hold them without copying,
+and no later step (or a caller writing into an info) can alter what an info said.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+_EMPTY = -np.inf
+"""The score of an empty top-K slot."""
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _replaced(a: np.ndarray, at: np.ndarray | slice, values: np.ndarray | float) -> np.ndarray:
+    """A read-only copy of ``a`` with ``values`` at ``at``."""
+    out = a.copy()
+    out[at] = values
+    return _frozen(out)
+
+
+def _any(mask: np.ndarray) -> bool:
+    """``mask.any()``; a Python scan of the list is several times cheaper for the single env's one row."""
+    return mask.any() if mask.size > 32 else True in mask.tolist()
 
 
 class SearchTracker:
@@ -25,13 +51,18 @@ class SearchTracker:
         self.topk_onehot = np.zeros((num_envs, top_k, alpha_dim))
         self.onehot_sum = np.zeros((num_envs, alpha_dim))
         self.topk_count = np.zeros(num_envs, dtype=np.int64)
-        self.best_signal_acc = np.full(num_envs, -np.inf)
-        self.best_report_acc = np.full(num_envs, -np.inf)
-        self.best_codes = np.zeros((num_envs, code_length), dtype=np.int64)
-        self.best_key = np.zeros(num_envs, dtype=np.int64)  # meaningful once best_signal_acc > -inf
-        self.steps = np.zeros(num_envs, dtype=np.int64)
-        self.unique = np.zeros(num_envs, dtype=np.int64)
+        # the slot an entrant replaces (lowest score, first on ties) and its score, kept current
+        # so a step that changes no top-K costs two comparisons instead of an argmin and a gather
+        self.topk_slot = np.zeros(num_envs, dtype=np.int64)
+        self.topk_min = np.full(num_envs, -np.inf)
+        self.best_signal_acc = _frozen(np.full(num_envs, -np.inf))
+        self.best_report_acc = _frozen(np.full(num_envs, -np.inf))
+        self.best_codes = _frozen(np.zeros((num_envs, code_length), dtype=np.int64))
+        self.best_key = _frozen(np.zeros(num_envs, dtype=np.int64))  # meaningful once best_signal_acc > -inf
+        self.steps = _frozen(np.zeros(num_envs, dtype=np.int64))
+        self.unique = _frozen(np.zeros(num_envs, dtype=np.int64))
         self.seen: list[set[int]] = [set() for _ in range(num_envs)]
+        self._state: np.ndarray | None = None  # state() until the next top-K change
 
     def reset(self, which: np.ndarray | None = None) -> None:
         """Forget the searches in ``which`` (boolean mask; all when ``None``)."""
@@ -40,61 +71,88 @@ class SearchTracker:
         self.topk_onehot[sel] = 0.0
         self.onehot_sum[sel] = 0.0
         self.topk_count[sel] = 0
-        self.best_signal_acc[sel] = -np.inf
-        self.best_report_acc[sel] = -np.inf
-        self.best_codes[sel] = 0
-        self.best_key[sel] = 0
-        self.steps[sel] = 0
-        self.unique[sel] = 0
+        self.topk_slot[sel] = 0
+        self.topk_min[sel] = -np.inf
+        self.best_signal_acc = _replaced(self.best_signal_acc, sel, -np.inf)
+        self.best_report_acc = _replaced(self.best_report_acc, sel, -np.inf)
+        self.best_codes = _replaced(self.best_codes, sel, 0)
+        self.best_key = _replaced(self.best_key, sel, 0)
+        self.steps = _replaced(self.steps, sel, 0)
+        self.unique = _replaced(self.unique, sel, 0)
         for i in range(self.num_envs) if which is None else np.flatnonzero(which):
             self.seen[i] = set()
+        self._state = None
 
     def record(
         self,
         keys: np.ndarray,
         codes: np.ndarray,
-        onehot: np.ndarray,
+        one_hot: Callable[[np.ndarray | slice], np.ndarray],
         score: np.ndarray,
         report: np.ndarray,
         rows: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Record one query for each search in ``rows`` (all when ``None``; the arrays hold one entry
         per row). ``keys`` are the space's unique architecture keys; ``score`` is the signal
-        (``-inf`` = infeasible, never ranked). Searches outside ``rows`` are left untouched, so a
-        vector env can step some searches while others restart.
+        (``-inf`` = infeasible, never ranked); ``one_hot(at)`` gives the flat one-hot of the
+        architectures at ``at`` (an index array or a slice) of these arrays, asked only for those
+        entering a top-K. Searches outside ``rows`` are left untouched, so a vector env can step
+        some searches while others restart.
 
         Returns ``(is_new, improved)`` boolean arrays, one entry per row.
         """
-        rows = np.arange(self.num_envs) if rows is None else np.asarray(rows)
-        pairs = zip(rows.tolist(), keys.tolist(), strict=True)
-        is_new = np.fromiter((self._add(i, k) for i, k in pairs), bool, len(rows))
-        self.steps[rows] += 1
-        self.unique[rows] += is_new
-        slot = self.topk_score[rows].argmin(axis=1)
-        enter = is_new & (score > self.topk_score[rows, slot])
-        if enter.any():
-            r, s = rows[enter], slot[enter]
-            self.topk_count[r] += np.isneginf(self.topk_score[r, s])
-            self.onehot_sum[r] += onehot[enter] - self.topk_onehot[r, s]
-            self.topk_score[r, s] = score[enter]
-            self.topk_onehot[r, s] = onehot[enter]
-        improved = score > self.best_signal_acc[rows]
-        if improved.any():
-            r = rows[improved]
-            self.best_signal_acc[r] = score[improved]
-            self.best_report_acc[r] = report[improved]
-            self.best_codes[r] = codes[improved]
-            self.best_key[r] = keys[improved]
+        sel = slice(None) if rows is None else rows
+        searches = range(self.num_envs) if rows is None else rows.tolist()
+        # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
+        seen = self.seen
+        new = [not (k in seen[i] or seen[i].add(k)) for i, k in zip(searches, keys.tolist(), strict=True)]
+        is_new = np.array(new, dtype=bool)
+        if rows is None:
+            self.steps, self.unique = _frozen(self.steps + 1), _frozen(self.unique + is_new)
+        else:
+            self.steps = _replaced(self.steps, rows, self.steps[rows] + 1)
+            self.unique = _replaced(self.unique, rows, self.unique[rows] + is_new)
+        beats = score > self.topk_min[sel]
+        enter = beats if all(new) else is_new & beats
+        if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
+            return is_new, enter
+        self._enter(enter.nonzero()[0], rows, score, one_hot)
+        improved = score > self.best_signal_acc[sel]
+        if _any(improved):
+            r = improved if rows is None else rows[improved]
+            self.best_signal_acc = _replaced(self.best_signal_acc, r, score[improved])
+            self.best_report_acc = _replaced(self.best_report_acc, r, report[improved])
+            self.best_codes = _replaced(self.best_codes, r, codes[improved])
+            self.best_key = _replaced(self.best_key, r, keys[improved])
         return is_new, improved
 
-    def _add(self, i: int, key: int) -> bool:
-        seen = self.seen[i]
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
+    def _enter(
+        self,
+        at: np.ndarray,
+        rows: np.ndarray | None,
+        score: np.ndarray,
+        one_hot: Callable[[np.ndarray | slice], np.ndarray],
+    ) -> None:
+        """Put the architectures at ``at`` of a step's arrays (of searches ``rows[at]``) in their
+        top-K, in place of each one's lowest entry."""
+        r = at if rows is None else rows[at]
+        # every search entering (always so for the single env) is selected by a slice: views, not gathers
+        every = rows is None and len(at) == self.num_envs
+        sel, pick = (slice(None), slice(None)) if every else (r, at)
+        slot, onehot = self.topk_slot[sel], one_hot(pick)
+        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
+        self.topk_count[sel] = self.topk_count[sel] + (self.topk_min[sel] == _EMPTY)
+        self.onehot_sum[sel] = self.onehot_sum[sel] + (onehot - self.topk_onehot[r, slot])
+        self.topk_score[r, slot] = score[pick]
+        self.topk_onehot[r, slot] = onehot
+        slot = self.topk_score[sel].argmin(axis=1)
+        self.topk_slot[sel] = slot
+        self.topk_min[sel] = self.topk_score[r, slot]
+        self._state = None
 
     def state(self) -> np.ndarray:
-        """Mean one-hot of each search's top-K, ``(num_envs, alpha_dim)`` float32."""
-        count = np.maximum(self.topk_count, 1)[:, None]
-        return (self.onehot_sum / count).astype(np.float32)
+        """Mean one-hot of each search's top-K, ``(num_envs, alpha_dim)`` float32 (a fresh array)."""
+        if self._state is None:
+            count = np.maximum(self.topk_count, 1)[:, None]
+            self._state = (self.onehot_sum / count).astype(np.float32)
+        return self._state.copy()

@@ -22,7 +22,7 @@ from nas_gym.envs.api import SearchEnvAPI
 from nas_gym.envs.config import SearchConfig
 from nas_gym.envs.core import SearchCore
 from nas_gym.envs.families import build
-from nas_gym.envs.infos import StepInfos
+from nas_gym.envs.infos import StepInfos, add_column, objects, put
 
 AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
 
@@ -62,12 +62,14 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
     ) -> tuple[np.ndarray, dict]:
         seeds = _seeds(seed, self.num_envs)
         mask = _reset_mask((options or {}).get("reset_mask"), self.num_envs)
-        infos: dict[str, Any] = {}
-        for i in np.flatnonzero(mask).tolist():
+        rows = np.flatnonzero(mask)
+        for i in rows.tolist():
             if seeds[i] is not None or self._rngs[i] is None:
                 self._rngs[i], _ = seeding.np_random(seeds[i])
-            infos = self._add_info(infos, self._restart(i), i)
+            self._restart(i)
         self._autoreset[mask] = False
+        infos: dict[str, Any] = {}
+        put(infos, "protocol", [self._core.protocol] * len(rows), rows, self.num_envs)
         return self._core.observation(), infos
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -76,32 +78,34 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         restarting = np.zeros(n, dtype=bool) if same_step else self._autoreset
         active = np.flatnonzero(~restarting)
         rewards, truncated = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
-        env_infos: list[dict[str, Any]] = [{} for _ in range(n)]
+        infos: dict[str, Any] = {}
         if active.size:
             _, reward, trunc, batch = self._core.step(actions, active)
+            self._infos.update_best(batch, active)
             rewards[active], truncated[active] = reward, trunc
-            for i, info in zip(active.tolist(), self._infos.build(batch, active), strict=True):
-                env_infos[i] = info
+            # SAME_STEP: a search that ends reports its step under final_info, its reset at the top
+            kept = np.flatnonzero(~trunc) if same_step else np.arange(active.size)
+            infos = self._infos.batched(batch, kept, active, n)
         else:
             self._core.decode(actions)  # still refuse bad actions, as a step of every search would
-        obs = self._core.observation()
-        for i in np.flatnonzero(restarting).tolist():
-            env_infos[i] = self._restart(i)
-        if same_step:
-            for i in np.flatnonzero(truncated).tolist():
-                env_infos[i] = {"final_obs": obs[i].copy(), "final_info": env_infos[i], **self._restart(i)}
-        infos: dict[str, Any] = {}
-        for i, info in enumerate(env_infos):
-            infos = self._add_info(infos, info, i)
+        restart = np.flatnonzero(restarting)
+        if same_step and truncated.any():
+            restart, ended = np.flatnonzero(truncated), np.flatnonzero(trunc)
+            obs = self._core.observation()
+            add_column(infos, "final_obs", objects([obs[i].copy() for i in restart.tolist()], restart, n), restart, n)
+            add_column(infos, "final_info", self._infos.batched(batch, ended, active, n), restart, n)
+        for i in restart.tolist():
+            self._restart(i)
+        if restart.size:
+            put(infos, "protocol", [self._core.protocol] * len(restart), restart, n)
         self._autoreset = truncated.copy()
         return self._core.observation(), rewards, np.zeros(n, dtype=bool), truncated, infos
 
-    def _restart(self, i: int) -> dict[str, Any]:
-        """Start search ``i`` afresh (its own generator draws any random start) and return its reset info."""
+    def _restart(self, i: int) -> None:
+        """Start search ``i`` afresh (its own generator draws any random start)."""
         which = np.arange(self.num_envs) == i
         self._core.reset(which, self._rngs[i])
         self._infos.reset(which)
-        return {"protocol": self._core.protocol}
 
 
 def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:

@@ -120,8 +120,10 @@ def run_ray(
         return
     started_here = not ray.is_initialized()
     if started_here:
-        options = {"address": address} if address else {"num_cpus": workers, "include_dashboard": False}
-        ray.init(**options, log_to_driver=False, configure_logging=False)
+        # "local": a private Ray. Without it ray.init joins whatever cluster was started last on this
+        # machine (another user's study, a test's simulated cluster) and then refuses num_cpus.
+        local = {"address": "local", "num_cpus": workers, "include_dashboard": False}
+        ray.init(**({"address": address} if address else local), log_to_driver=False, configure_logging=False)
     task = ray.remote(num_cpus=1, max_retries=0)(_execute)
     pending = {task.remote(execute, cell, cache): cell for cell in cells}
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from nas_gym.envs.api import make_env as make_search_env
 from nas_gym.envs.api import search_env
 from nas_gym.harness.run_dir import RUN_FILES, RunDirError, RunSetupError, check_run_dir, install_run
 from nas_gym.search_log import QueryRecord, SearchRecorder, versions, write_run
@@ -23,7 +24,7 @@ __all__ = ["RUN_FILES", "RunDirError", "RunSetupError", "make_env", "run_cell"]
 def make_env(env_id: str, kwargs: dict[str, Any], cache: str | Path | None) -> gym.Env:
     """``gym.make`` whose kwarg errors name the env and the kwargs (they are the user's input)."""
     try:
-        return gym.make(env_id, **kwargs, **({"cache": str(cache)} if cache is not None else {}))
+        return make_search_env(env_id, kwargs, cache)
     except (ValueError, TypeError, gym.error.Error) as err:
         raise RunSetupError(f"cannot make {env_id} with {kwargs}: {err}") from err
 
@@ -95,6 +96,10 @@ def run_cell(
             summary["hyperparams"] = search(recorder, int(seed))
     except KeyboardInterrupt:
         interrupted = True
+    except (ValueError, TypeError) as err:
+        if recorder.records:
+            raise  # mid-search: a bug, keep the traceback
+        raise RunSetupError(f"agent {agent!r} refused its settings before the first query: {err}") from err
     finally:
         env.close()
     summary["interrupted"] = interrupted

@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from nas_gym.fs import fsync_files, make_temp_dir
+
 RUN_FILES = ("queries.csv", "summary.json", "best_so_far.png")
 # Files a run folder may hold: the run's own, plus the manifest the study store adds.
 OWN_FILES = frozenset((*RUN_FILES, "cell.json"))
@@ -87,7 +89,7 @@ def install_run(out: Path, fill: Callable[[Path], None]) -> None:
         return
     for stale in out.glob(f"{_INNER_TMP}*"):
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=_INNER_TMP, dir=out))
+    tmp = make_temp_dir(_INNER_TMP, out)
     try:
         fill(tmp)
         fsync_files(tmp)
@@ -105,7 +107,7 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = make_temp_dir(f".{target.name}.tmp-", target.parent)
     try:
         fill(tmp)
         fsync_files(tmp)
@@ -119,14 +121,6 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def fsync_files(folder: Path) -> None:
-    """Flush every file of ``folder`` to disk before it is renamed into place (survives power loss too)."""
-    for path in folder.iterdir():
-        if path.is_file():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
 
 
 def is_scratch(path: Path) -> bool:

@@ -398,9 +398,9 @@ def load_study(path: str | Path) -> Study:
 def check_envs(study: Study, cache: str | None = None) -> None:
     """Make every (env, protocol) pair once, so bad kwarg *values* (``signal=foo``) and missing data
     stop the study before any cell runs. Errors name the offending line of the study file."""
-    import gymnasium as gym
 
     from agents.registry import check_fits
+    from nas_gym.envs.api import make_env
 
     doc = _Located(study.source, study.filename) if study.source else None
     for p_index, protocol in enumerate(study.protocols):
@@ -409,7 +409,7 @@ def check_envs(study: Study, cache: str | None = None) -> None:
             try:
                 for agent in study.agents:
                     check_fits(agent.agent, env.id, kwargs)
-                gym.make(env.id, **kwargs, **({"cache": cache} if cache else {})).close()
+                make_env(env.id, kwargs, cache).close()
             except (ValueError, TypeError, OSError, DataError) as err:
                 message = f"cannot make {env.id} with {kwargs} (protocol {protocol.name!r}): {err}"
                 if doc is None:

@@ -60,6 +60,18 @@ class SearchSpace(ABC):
     def to_string(self, codes: np.ndarray) -> list[str]:
         """Human-readable, parseable text form of a batch of architectures ``(n, code_length)``."""
 
+    def key_of_valid(self, codes: np.ndarray) -> np.ndarray:
+        """:meth:`key` of codes already known to be valid (an env's decoded actions); spaces may skip their checks."""
+        return self.key(codes)
+
+    def all_codes(self) -> np.ndarray | None:
+        """Every architecture's op codes in key order (``key(all_codes()) == arange(num_archs)``), or ``None``.
+
+        Spaces small enough to list return them, so an env over a tabular benchmark can
+        evaluate the whole space once and answer each step by lookup.
+        """
+        return None
+
     def describe(self, codes_row: np.ndarray) -> str:
         """Multi-line text of one architecture for ``render``; the string form unless a space says more."""
         return self.to_string(np.asarray(codes_row)[None])[0]

@@ -47,10 +47,18 @@ def _as_codes(codes: np.ndarray | Sequence) -> np.ndarray:
         raise ValueError(f"NB201 op codes must be integers, got dtype {arr.dtype}")
     if arr.ndim == 0 or arr.shape[-1] != len(EDGES):
         raise ValueError(f"NB201 op codes must have shape (..., 6), got {arr.shape}")
-    # one reduction: negative values wrap to huge unsigned ones
-    if arr.size and arr.astype(np.uint64, copy=False).max() >= len(OPS):
+    if arr.size and not _in_range(arr):
         raise ValueError(f"NB201 op codes must lie in 0..{len(OPS) - 1}")
     return arr
+
+
+def _in_range(arr: np.ndarray) -> bool:
+    """Whether integer codes lie in 0..4: by Python's min and max over a few rows (numpy's fixed
+    cost per call would dominate), by one reduction otherwise (negatives wrap to huge unsigned)."""
+    if arr.size <= 64:
+        values = arr.ravel().tolist()
+        return min(values) >= 0 and max(values) < len(OPS)
+    return arr.astype(np.uint64, copy=False).max() < len(OPS)
 
 
 def _format(row: Sequence[int]) -> str:
@@ -61,13 +69,36 @@ def _format(row: Sequence[int]) -> str:
 @functools.cache
 def _strings_by_rank() -> tuple[str, ...]:
     """Every NB201 string, by lexicographic rank: formatting is then one lookup per architecture."""
-    return tuple(_format(row) for row in rank_to_codes(np.arange(NUM_ARCHS)).tolist())
+    return tuple(_format(row) for row in _all_codes().tolist())
+
+
+@functools.cache
+def _all_codes() -> np.ndarray:
+    """Every cell's op codes, by lexicographic rank (read-only: it is shared)."""
+    codes = rank_to_codes(np.arange(NUM_ARCHS))
+    codes.flags.writeable = False
+    return codes
 
 
 def codes_to_strings(codes: np.ndarray | Sequence) -> list[str]:
     """``(n, 6)`` op codes -> list of NB201 strings."""
-    table = _strings_by_rank()
-    return [table[r] for r in codes_to_rank(codes).reshape(-1).tolist()]
+    arr = np.asarray(codes)
+    if arr.size > 64 or arr.dtype.kind not in "iu" or arr.ndim == 0 or arr.shape[-1] != len(EDGES):
+        table = _strings_by_rank()
+        return [table[r] for r in codes_to_rank(arr).reshape(-1).tolist()]
+    # a few rows (an env step): one dict lookup per row checks the range and formats, free of
+    # numpy's fixed cost per call
+    strings = _strings_by_codes()
+    try:
+        return [strings[row] for row in map(tuple, arr.reshape(-1, len(EDGES)).tolist())]
+    except KeyError:
+        _as_codes(arr)  # raises, naming the problem
+        raise
+
+
+@functools.cache
+def _strings_by_codes() -> dict[tuple[int, ...], str]:
+    return dict(zip(map(tuple, _all_codes().tolist()), _strings_by_rank(), strict=True))
 
 
 def string_to_codes(arch: str) -> np.ndarray:
@@ -115,7 +146,7 @@ def naslib_to_codes(naslib: np.ndarray | Sequence) -> np.ndarray:
 
 def codes_to_rank(codes: np.ndarray) -> np.ndarray:
     """Lexicographic base-5 rank of op codes (0..15624); unrelated to the official index."""
-    return _as_codes(codes).astype(np.int64) @ _BASE5
+    return _as_codes(codes).astype(np.int64, copy=False).dot(_BASE5)
 
 
 def rank_to_codes(rank: np.ndarray) -> np.ndarray:
@@ -170,6 +201,12 @@ class NB201SearchSpace(SearchSpace):
 
     def key(self, codes: np.ndarray) -> np.ndarray:
         return codes_to_rank(codes)
+
+    def key_of_valid(self, codes: np.ndarray) -> np.ndarray:
+        return codes.astype(np.int64, copy=False).dot(_BASE5)
+
+    def all_codes(self) -> np.ndarray:
+        return _all_codes()
 
     def to_string(self, codes: np.ndarray) -> list[str]:
         return codes_to_strings(codes)

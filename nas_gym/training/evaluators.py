@@ -75,7 +75,8 @@ class RayEvaluator:
         except ImportError as err:
             raise ImportError("evaluator='ray' needs Ray: pip install 'nas-gym[ray]'") from err
         if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            # "local" starts a private Ray: a bare ray.init() would join any cluster already on the machine
+            ray.init(address=address or "local", include_dashboard=False, log_to_driver=False)
         if num_gpus is None:
             num_gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0
         self._ray = ray

@@ -120,7 +120,7 @@ class Trainer:
             model = NB201Network(codes, self.data.num_classes, config.channels, config.cells_per_stage)
         model = model.to(self.device)
         if self.channels_last:
-            model = model.to(memory_format=torch.channels_last)
+            model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub lacks it
         return model
 
     def _autocast(self):
