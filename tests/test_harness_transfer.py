@@ -188,6 +188,13 @@ def test_the_report_compares_the_arms_at_the_checkpoints(small_run, tmp_path):
     assert write_report(out, tmp_path / "again", reps=200) and (tmp_path / "again" / "transfer.md").read_text() == text
 
 
+def test_the_report_of_a_half_finished_study_compares_only_paired_seeds(small_run, tmp_path):
+    study, out = _copy(small_run, tmp_path)
+    (ResultStore(out).cell_dir(_by_arm(study)[("scratch", 1)]) / "cell.json").unlink()  # killed mid-commit
+    with pytest.raises(ValueError, match="no target of 'small-transfer' has 2 seeds finished in both arms yet"):
+        write_report(out, reps=50)
+
+
 def test_nas_gym_transfer_runs_the_study_of_its_flags(tmp_path, nb201_cache):
     flags = ["--target", "NB201-cifar100-v0", "--pretrain-steps", "12", "--steps", "25", "--warmup", "10"]
     flags += ["--seeds", "2", "--out", str(tmp_path), "--workers", "1", "--cache", str(nb201_cache)]

@@ -39,11 +39,6 @@ def paired_runs(results: Results, target: str) -> dict[str, list[CellRun]]:
         for arm in (TRANSFER, SCRATCH)
     }
     seeds = sorted(set(by_arm[TRANSFER]) & set(by_arm[SCRATCH]))
-    if len(seeds) < 2:
-        raise ValueError(
-            f"{target} has {len(seeds)} seed(s) finished in both arms; the comparison needs 2. "
-            "Finish the study with `nas-gym bench STUDY --out DIR --resume`"
-        )
     return {arm: [by_arm[arm][s] for s in seeds] for arm in (TRANSFER, SCRATCH)}
 
 
@@ -88,8 +83,12 @@ def write_transfer_report(results: Results, out: str | Path, reps: int = 2000) -
         raise ValueError(f"study {study.name!r} is not a transfer study (it has no transfer: section)")
     spec, out = study.config, Path(out)
     rows, verdicts, curves, optima, seeds_used = [], [], {}, {}, set()
+    unfinished = []
     for target in spec.targets:
         runs = paired_runs(results, target)
+        if len(runs[TRANSFER]) < 2:  # a difference of two arms needs two seeds in each
+            unfinished.append(f"- {target}: left out, {len(runs[TRANSFER])} seed(s) finished in both arms.")
+            continue
         seeds_used.add(len(runs[TRANSFER]))
         curves[target] = {arm: np.stack([r.curve(spec.steps) for r in rs]) for arm, rs in runs.items()}
         optima[target] = runs[SCRATCH][0].optimum
@@ -106,6 +105,11 @@ def write_transfer_report(results: Results, out: str | Path, reps: int = 2000) -
             f"- {spec.source} -> {target}: after {spec.steps} steps transfer minus scratch = {diff:+.2f} "
             f"[{low:+.2f}, {high:+.2f}]; transfer is significantly ahead "
             + (f"from step {ahead} on the checkpoints above." if ahead else "at no checkpoint above.")
+        )
+    if not curves:
+        raise ValueError(
+            f"no target of {study.name!r} has 2 seeds finished in both arms yet; "
+            "finish the study with `nas-gym bench STUDY --out DIR --resume`"
         )
     written = _plot(study, curves, optima, out)
     first = results.runs[0].summary["protocol"]
@@ -126,6 +130,7 @@ def write_transfer_report(results: Results, out: str | Path, reps: int = 2000) -
         "|---|---|---|---|---|---|",
         *rows,
     ]
-    text = ["# Policy transfer (L2NAS Eq. 7)", "", caption, "", *table, "", *verdicts, "", f"![]({written[0].name})"]
+    text = ["# Policy transfer (L2NAS Eq. 7)", "", caption, "", *table, "", *verdicts, *unfinished]
+    text += ["", f"![]({written[0].name})"]
     (out / "transfer.md").write_text("\n".join(text) + "\n")
     return [*written, out / "transfer.md"]
