@@ -144,8 +144,7 @@ def write_run(out: Path, records: list[QueryRecord], summary: dict[str, Any]) ->
     with open(out / "queries.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=QUERY_COLUMNS)
         writer.writeheader()
-        # 6 decimals: table values are float32, and their float64 repr (55.83999999572754) is noise
-        writer.writerows({k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(r).items()} for r in records)
+        writer.writerows(asdict(r) for r in records)
     full = json_safe({**summary, **summarize(records)})
     (out / "summary.json").write_text(json.dumps(full, indent=2, allow_nan=False) + "\n")
     protocol = summary.get("protocol", {})

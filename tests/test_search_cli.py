@@ -117,12 +117,9 @@ def test_trained_env_without_a_report_metric(tmp_path, real_data):
     assert len(_rows(out)) == 2
 
 
-def test_queries_csv_has_no_float32_noise_and_one_metric_is_printed_once(tmp_path, nb201_cache):
-    result, out = _search(tmp_path, nb201_cache, "--agent", "rs", "--budget", "20", "--env-kwargs", "signal=test200")
+def test_one_metric_is_printed_once(tmp_path, nb201_cache):
+    result, _ = _search(tmp_path, nb201_cache, "--agent", "rs", "--budget", "20", "--env-kwargs", "signal=test200")
     assert result.exit_code == 0, result.output
-    for row in _rows(out):
-        for key in ("signal_acc", "report_acc", "best_signal_acc", "best_report_acc"):
-            assert len(row[key].split(".")[-1]) <= 6, row[key]  # e.g. 55.84, not 55.83999999572754
     assert result.output.count("test200=") == 1  # signal and report coincide: said once
 
 
