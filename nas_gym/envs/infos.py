@@ -51,9 +51,11 @@ class StepInfos:
     def update_best(self, batch: dict[str, np.ndarray], rows: np.ndarray) -> None:
         """Refresh the cached best forms of the searches whose best changed in this step."""
         keys = batch["best_key"]  # keys may be any int64 (hashes): a -inf signal marks "no best yet"
-        has = ~np.isneginf(batch["best_signal_acc"])
-        changed = has & (~self._has_best[rows] | (keys != self._best_key[rows]))
-        for j in np.flatnonzero(changed).tolist():
+        has = batch["best_signal_acc"] != -np.inf  # as ~isneginf, without its wrapper's cost per step
+        changed = (has & (~self._has_best[rows] | (keys != self._best_key[rows]))).nonzero()[0]
+        if not len(changed):  # the usual step: no best changed
+            return
+        for j in changed.tolist():
             self._best_forms[rows[j]] = self.forms(batch["best_codes"][j])
         self._best_key[rows[changed]], self._has_best[rows[changed]] = keys[changed], True
 
