@@ -42,14 +42,15 @@ def pool_worker_init(driver: int) -> None:
     gone the worker is re-parented, and it exits at once (its cell was never committed). The
     driver's pid comes as an argument: the driver may die while the worker is still importing.
     """
-    init_worker()
 
     def watch() -> None:
         while os.getppid() == driver:
             time.sleep(PARENT_POLL_S)
         os._exit(1)
 
+    # watch first: importing torch in init_worker takes seconds on a loaded machine
     threading.Thread(target=watch, name="nas-gym-parent-watch", daemon=True).start()
+    init_worker()
 
 
 def execute_cell(cell: Cell, cache: str | None) -> dict[str, bytes]:
