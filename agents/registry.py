@@ -46,11 +46,14 @@ class AgentEntry:
 
 
 _BOTH = ("continuous", "discrete")
-L2NAS_PRESETS = {"l2nas": "improved", "l2nas-paper": "paper"}
+L2NAS_PRESETS = {"l2nas": "improved", "l2nas-paper": "paper", "l2nas-paper-lr1e-4": "paper-lr1e-4"}
 
 AGENTS: dict[str, AgentEntry] = {
     "l2nas": AgentEntry("l2nas", ("continuous",), True, "L2NAS, our improved preset"),
     "l2nas-paper": AgentEntry("l2nas", ("continuous",), True, "L2NAS with the paper's printed hyperparameters"),
+    "l2nas-paper-lr1e-4": AgentEntry(
+        "l2nas", ("continuous",), True, "L2NAS as printed but actor lr 1e-4 and reflected noise (reproduces Table 1)"
+    ),
     # every ask/tell baseline proposes whole architectures as op codes: any absolute action space
     **{
         name: AgentEntry("searcher", _BOTH, False, (cls.__doc__ or name).strip().splitlines()[0])
