@@ -348,3 +348,20 @@ def test_a_ragged_action_is_named(nb201_cache):
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"rectangular array of shape \(30,\)"):
         env.step([[0.0] * 30, [0.0]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"report_test": "no"}, "report_test must be True or False"),
+        ({"epochs": 1.5}, "training setting epochs must be int"),
+        ({"nesterov": "yes"}, "training setting nesterov must be bool"),
+        ({"cache": 5}, "cache must be a folder path"),
+    ],
+)
+def test_mistyped_benchmark_kwargs_are_named(kwargs, message, tmp_path):
+
+    with pytest.raises(TypeError, match=message):
+        ArchSearchEnv(
+            "nb201-trained", data=toy_images(), results_db=tmp_path / "r.sqlite", **{**TINY_TRAINING, **kwargs}
+        )

@@ -87,6 +87,8 @@ class TrainedNB201Benchmark(Benchmark):
             raise ValueError(
                 f"unknown training kwargs {sorted(unknown)}; known: {', '.join(TrainConfig.__dataclass_fields__)}"
             )
+        if not isinstance(report_test, bool):
+            raise TypeError(f"report_test must be True or False, got {report_test!r} ({type(report_test).__name__})")
         if not 0.0 <= failure_acc <= 100.0:
             raise ValueError(f"failure_acc is a percentage in [0, 100], got {failure_acc}")
         self.dataset = dataset

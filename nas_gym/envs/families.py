@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,11 @@ def build(name: str | Benchmark, kwargs: Mapping[str, Any]) -> tuple[Benchmark, 
     cls = family.benchmark_class()
     accepted = benchmark_kwargs(cls)
     _refuse_unknown(set(kwargs) - SEARCH_KWARGS - accepted, name, accepted)
+    cache = kwargs.get("cache")
+    if cache is not None and not isinstance(cache, str | os.PathLike):
+        raise TypeError(
+            f"cache must be a folder path (str or os.PathLike) or None, got {cache!r} ({type(cache).__name__})"
+        )
     bench = cls(**{k: v for k, v in kwargs.items() if k in accepted})
     search = {**family.defaults, **{k: v for k, v in kwargs.items() if k in SEARCH_KWARGS}}
     return bench, search

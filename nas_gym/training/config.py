@@ -6,6 +6,8 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
+_TYPES: dict[str, tuple[type, ...]] = {"int": (int,), "float": (int, float), "bool": (bool,)}
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -37,6 +39,13 @@ class TrainConfig:
     eval_subset: int | None = None
 
     def __post_init__(self):
+        for f in dataclasses.fields(self):  # types first: epochs=1.5 or nesterov="no" must not pass
+            value, kinds = getattr(self, f.name), str(f.type).replace(" ", "").split("|")
+            if value is None and "None" in kinds:
+                continue
+            ok = isinstance(value, _TYPES[kinds[0]]) and (kinds[0] == "bool" or not isinstance(value, bool))
+            if not ok:
+                raise TypeError(f"training setting {f.name} must be {f.type}, got {value!r} ({type(value).__name__})")
         for name in ("epochs", "batch_size", "channels", "cells_per_stage"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
