@@ -365,3 +365,8 @@ def test_mistyped_benchmark_kwargs_are_named(kwargs, message, tmp_path):
         ArchSearchEnv(
             "nb201-trained", data=toy_images(), results_db=tmp_path / "r.sqlite", **{**TINY_TRAINING, **kwargs}
         )
+
+
+def test_an_unknown_family_names_the_registered_ones():
+    with pytest.raises(ValueError, match=r"unknown benchmark family 'nb999'; choose one of nb201, nb301, ofa"):
+        ArchSearchEnv("nb999")

@@ -58,11 +58,16 @@ def benchmark_kwargs(cls: type[Benchmark]) -> frozenset[str]:
     return frozenset(named) | cls.extra_kwargs()
 
 
-def accepted_kwargs(name: str) -> frozenset[str]:
-    """Every keyword an env of family ``name`` accepts: search kwargs, benchmark kwargs, ``render_mode``."""
+def family(name: str) -> Family:
+    """The registered family ``name``; a clear error naming the known ones otherwise."""
     if name not in FAMILIES:
         raise ValueError(f"unknown benchmark family {name!r}; choose one of {', '.join(FAMILIES)}")
-    return SEARCH_KWARGS | benchmark_kwargs(FAMILIES[name].benchmark_class()) | {"benchmark", "render_mode"}
+    return FAMILIES[name]
+
+
+def accepted_kwargs(name: str) -> frozenset[str]:
+    """Every keyword an env of family ``name`` accepts: search kwargs, benchmark kwargs, ``render_mode``."""
+    return SEARCH_KWARGS | benchmark_kwargs(family(name).benchmark_class()) | {"benchmark", "render_mode"}
 
 
 def build(name: str | Benchmark, kwargs: Mapping[str, Any]) -> tuple[Benchmark, dict[str, Any]]:
@@ -74,10 +79,8 @@ def build(name: str | Benchmark, kwargs: Mapping[str, Any]) -> tuple[Benchmark, 
     if isinstance(name, Benchmark):
         _refuse_unknown(set(kwargs) - SEARCH_KWARGS, type(name).__name__, frozenset())
         return name, dict(kwargs)
-    if name not in FAMILIES:
-        raise ValueError(f"unknown benchmark family {name!r}; choose one of {', '.join(FAMILIES)}")
-    family = FAMILIES[name]
-    cls = family.benchmark_class()
+    fam = family(name)
+    cls = fam.benchmark_class()
     accepted = benchmark_kwargs(cls)
     _refuse_unknown(set(kwargs) - SEARCH_KWARGS - accepted, name, accepted)
     cache = kwargs.get("cache")
@@ -86,7 +89,7 @@ def build(name: str | Benchmark, kwargs: Mapping[str, Any]) -> tuple[Benchmark, 
             f"cache must be a folder path (str or os.PathLike) or None, got {cache!r} ({type(cache).__name__})"
         )
     bench = cls(**{k: v for k, v in kwargs.items() if k in accepted})
-    search = {**family.defaults, **{k: v for k, v in kwargs.items() if k in SEARCH_KWARGS}}
+    search = {**fam.defaults, **{k: v for k, v in kwargs.items() if k in SEARCH_KWARGS}}
     return bench, search
 
 
