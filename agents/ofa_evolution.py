@@ -12,7 +12,7 @@ Feasibility is checked on the latency lookup table, which costs nothing; only th
 queries go through the env and count against its budget, as in OFA. :class:`ConstrainedRandomSearch`
 is the matching baseline: feasible subnets drawn uniformly.
 
-Run ``python -m agents.ofa_evolution --env OFA-MBv3-note10-lat25-v0 --budget 10000 --seeds 0 1 2``
+Run ``python -m nas_gym.agents.ofa_evolution --env OFA-MBv3-note10-lat25-v0 --budget 10000 --seeds 0 1 2``
 to print the table of docs/ofa.md.
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Callable
 import gymnasium as gym
 import numpy as np
 
-from agents.baselines.base import Searcher, run_search
+from nas_gym.agents.baselines.base import Searcher, run_search
 from nas_gym.envs.api import make_env, search_env
 from nas_gym.spaces.ofa import CODE_LENGTH, NUM_BLOCKS, NUM_STAGES, OFASearchSpace
 

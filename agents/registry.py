@@ -21,7 +21,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agents.baselines import SEARCHERS, run_search
+from nas_gym.agents.baselines import SEARCHERS, run_search
 from nas_gym.envs.api import search_env
 
 
@@ -104,12 +104,12 @@ def _hyperparameters(name: str) -> dict[str, inspect.Parameter]:
     if entry.kind == "searcher":
         params, skip = inspect.signature(SEARCHERS[name]).parameters, {"space", "rng"}
     elif entry.kind == "l2nas":  # every L2NASConfig field; its own checks run in hyperparameter_problem
-        from agents.l2nas.config import L2NASConfig
+        from nas_gym.agents.l2nas.config import L2NASConfig
 
         names = sorted(L2NASConfig.field_names())
         return {n: inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names}
     else:
-        from agents.sb3 import ZOO_ONLY, algorithm_class
+        from nas_gym.agents.sb3 import ZOO_ONLY, algorithm_class
 
         extra = {
             n: inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in (*ZOO_ONLY, "noise_type", "noise_std")
@@ -146,7 +146,7 @@ def hyperparameter_problem(name: str, key: str, value: Any) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return f"hyperparameter {key!r} of {name!r} must be finite, got {value!r}"
     if agent_entry(name).kind == "l2nas":
-        from agents.l2nas.config import L2NASConfig
+        from nas_gym.agents.l2nas.config import L2NASConfig
 
         try:
             L2NASConfig.validate_overrides({key: value})
@@ -181,12 +181,12 @@ def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[s
     stop = StopTrainingOnMaxEpisodes(max_episodes=1)
     steps = search_env(env).step_cap
     if entry.kind == "l2nas":
-        from agents.l2nas import L2NAS
+        from nas_gym.agents.l2nas import L2NAS
 
         model = L2NAS("MlpPolicy", env, preset=L2NAS_PRESETS[name], seed=seed, **overrides)
         model.learn(total_timesteps=steps, callback=stop)
         return model.hyperparameters()
-    from agents.sb3 import make_sb3
+    from nas_gym.agents.sb3 import make_sb3
 
     model, used = make_sb3(name, env, env_id, seed, overrides)
     model.learn(total_timesteps=steps, callback=stop)

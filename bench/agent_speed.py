@@ -16,8 +16,8 @@ import gymnasium as gym
 import numpy as np
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.baselines import RandomSearch, run_search
-from agents.l2nas import L2NAS
+from nas_gym.agents.baselines import RandomSearch, run_search
+from nas_gym.agents.l2nas import L2NAS
 
 
 def timed(fn) -> tuple[float, float]:

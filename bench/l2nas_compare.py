@@ -24,10 +24,10 @@ import torch as th
 from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.l2nas import L2NAS
-from agents.registry import run_agent, step_cap
 from bench.l2nas_table1 import seed_list
 from bench.search_quality import best_at
+from nas_gym.agents.l2nas import L2NAS
+from nas_gym.agents.registry import run_agent, step_cap
 from nas_gym.search_log import SearchRecorder
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import torch as th
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.l2nas import L2NAS
+from nas_gym.agents.l2nas import L2NAS
 from nas_gym.search_log import SearchRecorder
 
 # Copied from Mills et al., CIKM 2021, Table 1 (L2NAS, Test columns): (mean, std) over 10 seeds.

@@ -20,7 +20,7 @@ import numpy as np
 import torch as th
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.registry import run_agent
+from nas_gym.agents.registry import run_agent
 from nas_gym.search_log import SearchRecorder
 
 

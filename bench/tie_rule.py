@@ -24,7 +24,7 @@ import numpy as np
 import torch as th
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.registry import run_agent
+from nas_gym.agents.registry import run_agent
 from nas_gym.search_log import SearchRecorder
 from nas_gym.spaces.nb201 import strings_to_codes
 

@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.baselines import SEARCHERS, ActionEncoder, LocalSearch, Reinforce, run_search
-from agents.baselines.base import mutate, neighbours
-from agents.baselines.encodings import encode, nb201_path_encoding
-from agents.baselines.predictor import MLPEnsemble
+from nas_gym.agents.baselines import SEARCHERS, ActionEncoder, LocalSearch, Reinforce, run_search
+from nas_gym.agents.baselines.base import mutate, neighbours
+from nas_gym.agents.baselines.encodings import encode, nb201_path_encoding
+from nas_gym.agents.baselines.predictor import MLPEnsemble
 from nas_gym.spaces.darts import DARTSSearchSpace
 from nas_gym.spaces.nb201 import NB201SearchSpace
 from tests.conftest import ScrambleTestMetrics

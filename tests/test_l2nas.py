@@ -15,8 +15,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import configure
 
 import nas_gym  # noqa: F401 (registers the env ids)
-from agents.baselines import RandomSearch, run_search
-from agents.l2nas import (
+from nas_gym.agents.baselines import RandomSearch, run_search
+from nas_gym.agents.l2nas import (
     L2NAS,
     L2NASConfig,
     cosine_epsilon,

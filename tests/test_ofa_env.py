@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import nas_gym
-from agents.baselines.base import ActionEncoder, run_search
-from agents.ofa_evolution import ConstrainedRandomSearch, OFAEvolution, make_searcher
 from envs_registry.ofa import IDS
+from nas_gym.agents.baselines.base import ActionEncoder, run_search
+from nas_gym.agents.ofa_evolution import ConstrainedRandomSearch, OFAEvolution, make_searcher
 from nas_gym.spaces.nb201 import NB201SearchSpace
 
 pytestmark = pytest.mark.realdata

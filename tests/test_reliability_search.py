@@ -9,7 +9,7 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-import agents.registry
+import nas_gym.agents.registry
 from nas_gym.cli import app
 from nas_gym.search_log import QueryRecord, json_safe, write_run
 
@@ -28,7 +28,7 @@ def no_search(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the search started although --out was refused")
 
-    monkeypatch.setattr(agents.registry, "run_agent", forbidden)
+    monkeypatch.setattr(nas_gym.agents.registry, "run_agent", forbidden)
 
 
 def test_a_folder_of_other_files_is_refused_and_kept(tmp_path, nb201_cache, no_search):

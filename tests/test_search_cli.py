@@ -62,7 +62,7 @@ def test_bad_agent_and_env_are_refused(tmp_path, nb201_cache):
 
 
 def test_ctrl_c_saves_partial_run(tmp_path, nb201_cache, monkeypatch):
-    import agents.registry
+    import nas_gym.agents.registry
 
     def interrupted_agent(name, env, env_id, seed, overrides):
         env.reset(seed=seed)
@@ -70,7 +70,7 @@ def test_ctrl_c_saves_partial_run(tmp_path, nb201_cache, monkeypatch):
             env.step(env.action_space.sample())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(agents.registry, "run_agent", interrupted_agent)
+    monkeypatch.setattr(nas_gym.agents.registry, "run_agent", interrupted_agent)
     result, out = _search(tmp_path, nb201_cache, "--agent", "rs", "--budget", "100")
     assert result.exit_code == 130
     assert len(_rows(out)) == 7

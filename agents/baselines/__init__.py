@@ -1,12 +1,12 @@
 """Classic NAS baselines as ask/tell searchers driven through the search env by :func:`run_search`."""
 
-from agents.baselines.bananas import Bananas
-from agents.baselines.base import ActionEncoder, Searcher, run_search
-from agents.baselines.evolution import RegularizedEvolution
-from agents.baselines.local_search import LocalSearch
-from agents.baselines.optuna_samplers import OptunaRandom, OptunaTPE
-from agents.baselines.random_search import RandomSearch
-from agents.baselines.reinforce import Reinforce
+from nas_gym.agents.baselines.bananas import Bananas
+from nas_gym.agents.baselines.base import ActionEncoder, Searcher, run_search
+from nas_gym.agents.baselines.evolution import RegularizedEvolution
+from nas_gym.agents.baselines.local_search import LocalSearch
+from nas_gym.agents.baselines.optuna_samplers import OptunaRandom, OptunaTPE
+from nas_gym.agents.baselines.random_search import RandomSearch
+from nas_gym.agents.baselines.reinforce import Reinforce
 
 SEARCHERS: dict[str, type[Searcher]] = {
     "rs": RandomSearch,

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.baselines.base import Searcher, code_choices, mutate
-from agents.baselines.encodings import encode
-from agents.baselines.predictor import MLPEnsemble
+from nas_gym.agents.baselines.base import Searcher, code_choices, mutate
+from nas_gym.agents.baselines.encodings import encode
+from nas_gym.agents.baselines.predictor import MLPEnsemble
 from nas_gym.spaces.base import SearchSpace
 
 

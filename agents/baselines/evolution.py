@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from agents.baselines.base import Searcher, code_choices, mutate
+from nas_gym.agents.baselines.base import Searcher, code_choices, mutate
 from nas_gym.spaces.base import SearchSpace
 
 

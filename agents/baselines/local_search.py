@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.baselines.base import Searcher, code_choices, neighbours
+from nas_gym.agents.baselines.base import Searcher, code_choices, neighbours
 from nas_gym.spaces.base import SearchSpace
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.baselines.base import Searcher
+from nas_gym.agents.baselines.base import Searcher
 
 
 class RandomSearch(Searcher):

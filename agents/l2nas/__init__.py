@@ -1,11 +1,11 @@
 """L2NAS: learning to optimize neural architectures via continuous-action RL (Mills et al., CIKM 2021)."""
 
-from agents.l2nas.acting import Proposer, reflect_into_unit_box
-from agents.l2nas.config import L2NASConfig
-from agents.l2nas.l2nas import L2NAS
-from agents.l2nas.policies import L2NASPolicy, MlpPolicy, pinball_loss
-from agents.l2nas.presets import PRESETS, resolve_preset
-from agents.l2nas.schedules import cosine_epsilon, n_gradient_steps
+from nas_gym.agents.l2nas.acting import Proposer, reflect_into_unit_box
+from nas_gym.agents.l2nas.config import L2NASConfig
+from nas_gym.agents.l2nas.l2nas import L2NAS
+from nas_gym.agents.l2nas.policies import L2NASPolicy, MlpPolicy, pinball_loss
+from nas_gym.agents.l2nas.presets import PRESETS, resolve_preset
+from nas_gym.agents.l2nas.schedules import cosine_epsilon, n_gradient_steps
 
 __all__ = [
     "L2NAS",

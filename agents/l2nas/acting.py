@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from agents.baselines.base import code_choices, mutate
-from agents.l2nas.config import L2NASConfig
-from agents.l2nas.schedules import cosine_epsilon
+from nas_gym.agents.baselines.base import code_choices, mutate
+from nas_gym.agents.l2nas.config import L2NASConfig
+from nas_gym.agents.l2nas.schedules import cosine_epsilon
 from nas_gym.spaces.base import SearchSpace
 
 # Tries of ``avoid_repeats`` before falling back to a uniform random alpha; the noise doubles

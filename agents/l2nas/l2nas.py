@@ -25,11 +25,11 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback
 from stable_baselines3.common.vec_env import VecEnv
 
-from agents.l2nas.acting import Proposer
-from agents.l2nas.config import L2NASConfig
-from agents.l2nas.policies import L2NASPolicy, pinball_loss
-from agents.l2nas.presets import resolve_preset
-from agents.l2nas.schedules import n_gradient_steps
+from nas_gym.agents.l2nas.acting import Proposer
+from nas_gym.agents.l2nas.config import L2NASConfig
+from nas_gym.agents.l2nas.policies import L2NASPolicy, pinball_loss
+from nas_gym.agents.l2nas.presets import resolve_preset
+from nas_gym.agents.l2nas.schedules import n_gradient_steps
 from nas_gym.envs.api import SearchEnvAPI, search_env
 
 SelfL2NAS = TypeVar("SelfL2NAS", bound="L2NAS")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from agents.l2nas.config import L2NASConfig
+from nas_gym.agents.l2nas.config import L2NASConfig
 
 _NB201 = L2NASConfig()  # the defaults are the paper's NB201 table
 _DARTS = replace(

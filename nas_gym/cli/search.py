@@ -11,7 +11,7 @@ import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agents.registry import AGENTS
+from nas_gym.agents.registry import AGENTS
 from nas_gym.cli.errors import user_errors
 from nas_gym.search_log import QueryRecord
 

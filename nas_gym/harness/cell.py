@@ -31,7 +31,7 @@ def make_env(env_id: str, kwargs: dict[str, Any], cache: str | Path | None) -> g
 
 def check_agent(agent: str, env_id: str, env_kwargs: dict[str, Any], hyperparams: dict[str, Any]) -> None:
     """Refuse an agent that cannot act on the env, or overrides it does not accept, before anything runs."""
-    from agents.registry import check_fits, hyperparameter_problem
+    from nas_gym.agents.registry import check_fits, hyperparameter_problem
 
     try:
         check_fits(agent, env_id, env_kwargs)
@@ -69,7 +69,7 @@ def run_cell(
     Returns the summary (as written to ``summary.json``, minus the keys added from the records).
     """
     import nas_gym  # noqa: F401 (registers the env ids)
-    from agents.registry import run_agent
+    from nas_gym.agents.registry import run_agent
 
     out = check_run_dir(out, overwrite)
     kwargs = {**(env_kwargs or {}), "max_queries": int(budget)}

@@ -227,14 +227,14 @@ def _entries(doc: _Located, top: dict, key: str, shape: str) -> list:
 
 def agent_kwarg_names(agent: str) -> set[str]:
     """Keyword overrides agent ``agent`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
-    from agents.registry import hyperparameter_names
+    from nas_gym.agents.registry import hyperparameter_names
 
     return hyperparameter_names(agent)
 
 
 def hyperparam_problem(agent: str, key: str, value: Any) -> str | None:
     """Why ``key: value`` is not a valid override of ``agent`` (unknown name, wrong type), or None."""
-    from agents.registry import hyperparameter_problem
+    from nas_gym.agents.registry import hyperparameter_problem
 
     return hyperparameter_problem(agent, key, value)
 
@@ -291,7 +291,7 @@ def _int_list(doc: _Located, value: Any, path: Path_, what: str) -> tuple[int, .
 
 
 def _parse_agent(doc: _Located, raw: Any, path: Path_, taken: set[str]) -> AgentSpec:
-    from agents.registry import AGENTS
+    from nas_gym.agents.registry import AGENTS
 
     entry = _mapping(doc, raw, path, "an agent entry")
     _known_keys(doc, entry, ("agent", "label", "hyperparams"), path, "agent")
@@ -399,7 +399,7 @@ def check_envs(study: Study, cache: str | None = None) -> None:
     """Make every (env, protocol) pair once, so bad kwarg *values* (``signal=foo``) and missing data
     stop the study before any cell runs. Errors name the offending line of the study file."""
 
-    from agents.registry import check_fits
+    from nas_gym.agents.registry import check_fits
     from nas_gym.envs.api import make_env
 
     doc = _Located(study.source, study.filename) if study.source else None

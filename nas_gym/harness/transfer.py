@@ -177,7 +177,7 @@ def _int(doc: _Located, section: dict, key: str, low: int) -> int:
 
 
 def _transfer_spec(doc: _Located, raw: Any) -> TransferSpec:
-    from agents.l2nas import PRESETS
+    from nas_gym.agents.l2nas import PRESETS
 
     section = _mapping(doc, raw, ("transfer",), "transfer")
     _known_keys(doc, section, TRANSFER_KEYS, ("transfer",), "transfer")

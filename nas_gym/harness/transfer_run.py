@@ -84,7 +84,7 @@ def _pretrained(cell: TransferCell, models: Models | None, folder: Path) -> tupl
 def _search(env, seed: int, cell: TransferCell, load: tuple[Path, str] | None, save: Path | None) -> dict[str, Any]:
     from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes
 
-    from agents.l2nas import L2NAS
+    from nas_gym.agents.l2nas import L2NAS
 
     settings = dict(cell.hyperparams)
     with _transfer_env_expected():
