@@ -168,6 +168,35 @@ def check_hyperparameters(name: str, hyperparams: Mapping[str, Any]) -> None:
             raise ValueError(problem)
 
 
+def agent_settings(name: str, env_id: str, hyperparams: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The settings agent ``name`` reads from outside the study file, as data; None for searchers.
+
+    A study cell names an L2NAS preset (or an SB3 YAML entry), not its values. These values go
+    into the cell's spec, so redefining a preset or editing ``hyperparams/<algo>.yml`` makes the
+    cells that used it stale and ``--resume`` redoes them instead of keeping old results. L2NAS
+    gives every family's settings of its preset (which family an env id has is known only once
+    the env is built). Searchers' settings are their code's defaults, as for any code change.
+    """
+    entry = agent_entry(name)
+    if entry.kind == "l2nas":
+        from dataclasses import asdict
+
+        from nas_gym.agents.l2nas.presets import PRESETS
+
+        preset = hyperparams.get("preset", L2NAS_PRESETS.get(name))
+        if preset not in PRESETS:
+            return None  # refused by the agent's own checks, with the known presets
+        return {"preset": preset, **{family: asdict(cfg) for family, cfg in sorted(PRESETS[preset].items())}}
+    if entry.kind == "sb3":
+        from nas_gym.agents.sb3 import load_hyperparams
+
+        try:
+            return load_hyperparams(name, env_id)
+        except ValueError:
+            return None  # a missing YAML entry is refused when the cell runs, naming the file
+    return None
+
+
 def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any] | None = None) -> dict:
     """Run one search of agent ``name``; returns the hyperparameters used (for the run summary)."""
     overrides = dict(overrides or {})

@@ -162,3 +162,33 @@ def test_a_non_utf8_study_names_the_line_and_the_fix(tmp_path):
     path.write_bytes(GOOD.replace("name: t", "name: t\ndescription: caf\xe9").encode("latin-1"))
     with pytest.raises(StudyError, match=r"latin1.yaml:2: the file is not UTF-8 .*save it as UTF-8"):
         load_study(path)
+
+
+def test_a_redefined_l2nas_preset_makes_its_cells_stale(monkeypatch):
+    # the cell names the preset; its values are in the spec, so --resume cannot keep old results
+    from dataclasses import replace
+
+    from nas_gym.agents.l2nas import presets
+
+    study = parse_study(
+        "name: p\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: l2nas\n  - agent: l2nas-paper\n  - agent: rs\n"
+        "envs:\n  - id: NB201-cifar10-v0\n"
+    )
+    before = {c.agent: c for c in study.cells()}
+    spec = before["l2nas"].spec()
+    assert spec["agent_settings"]["preset"] == "improved"
+    assert spec["agent_settings"]["nb201"]["actor_lr"] == presets.PRESETS["improved"]["nb201"].actor_lr
+    assert "agent_settings" not in before["rs"].spec()  # a searcher's settings are its code defaults
+    keys = {name: cell.key for name, cell in before.items()}
+    redefined = {**presets.PRESETS["improved"]}
+    redefined["nb201"] = replace(redefined["nb201"], critic_lr=0.5)
+    monkeypatch.setitem(presets.PRESETS, "improved", redefined)
+    after = {c.agent: c.key for c in study.cells()}
+    assert after["l2nas"] != keys["l2nas"]
+    assert after["l2nas-paper"] == keys["l2nas-paper"] and after["rs"] == keys["rs"]
+
+
+def test_sb3_cells_carry_their_yaml_entry():
+    study = parse_study("name: s\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: ppo\nenvs:\n  - id: NB201-cifar10-v0\n")
+    (cell,) = study.cells()
+    assert cell.spec()["agent_settings"]["policy"] == "MlpPolicy"

@@ -94,8 +94,18 @@ class Cell:
         return Path(self.protocol) / self.env_id / self.agent_label / f"seed-{self.seed}"
 
     def spec(self) -> dict[str, Any]:
-        """Everything that determines the cell's result (JSON-ready)."""
-        return json.loads(json.dumps(asdict(self), sort_keys=True))
+        """Everything that determines the cell's result (JSON-ready).
+
+        Besides the fields, the values of the agent's preset or YAML entry
+        (:func:`~nas_gym.agents.registry.agent_settings`): a redefined preset makes the cell stale.
+        """
+        from nas_gym.agents.registry import agent_settings
+
+        spec = asdict(self)
+        settings = agent_settings(self.agent, self.env_id, self.hyperparams)
+        if settings is not None:
+            spec["agent_settings"] = settings
+        return json.loads(json.dumps(spec, sort_keys=True))
 
     @property
     def key(self) -> str:
