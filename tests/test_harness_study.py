@@ -34,7 +34,7 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     assert set(studies) >= {"smoke", "nb201-paper", "nb201-paper-steps", "nb201-reduced", "darts", "ofa"}
     paper = studies["nb201-paper"]  # issue 15: non-SB3 agents, unique budgets, 1000 cut
     assert paper.budgets == (50, 100, 200, 500) and paper.seeds == tuple(range(10))
-    assert {a.agent for a in paper.agents} == {"l2nas-paper", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"}
+    assert {a.agent for a in paper.agents} == {"l2nas-paper-lr1e-4", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"}
     assert {p.env_kwargs["signal"] for p in paper.protocols} == {"test200", "val12"}
     assert {p.env_kwargs["budget"] for p in paper.protocols} == {"unique"}
     assert len(list(paper.cells())) == 8 * 3 * 2 * 10
