@@ -17,11 +17,23 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _setuptools_version() -> tuple[int, ...]:
+    try:
+        from importlib.metadata import version
+
+        return tuple(int(part) for part in version("setuptools").split(".")[:2])
+    except Exception:  # not installed, or a version string that is not numeric
+        return (0,)
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
+    # build with the venv's setuptools when it is new enough for pyproject's [build-system]
+    # (torch brings one), else let pip fetch it into an isolated build environment
+    isolation = ["--no-build-isolation"] if _setuptools_version() >= (77,) else []
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-q", "-w", str(out)],
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", *isolation, "-q", "-w", str(out)],
         check=True,
         capture_output=True,
     )
