@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _setuptools_version() -> tuple[int, ...]:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return tuple(int(part) for part in version("setuptools").split(".")[:2])
-    except Exception:  # not installed, or a version string that is not numeric
+    except (PackageNotFoundError, ValueError):  # not installed, or a non-numeric version
         return (0,)
 
 
