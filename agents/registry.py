@@ -175,18 +175,28 @@ def agent_settings(name: str, env_id: str, hyperparams: Mapping[str, Any]) -> di
     into the cell's spec, so redefining a preset or editing ``hyperparams/<algo>.yml`` makes the
     cells that used it stale and ``--resume`` redoes them instead of keeping old results. L2NAS
     gives every family's settings of its preset (which family an env id has is known only once
-    the env is built). Searchers' settings are their code's defaults, as for any code change.
+    the env is built) as the fields that differ from :class:`L2NASConfig`'s defaults, the
+    paper's NB201 table: a new switch whose default keeps today's behaviour leaves finished
+    cells valid. Searchers' settings are their code's defaults, as for any code change.
     """
     entry = agent_entry(name)
     if entry.kind == "l2nas":
         from dataclasses import asdict
 
+        from nas_gym.agents.l2nas.config import L2NASConfig
         from nas_gym.agents.l2nas.presets import PRESETS
 
         preset = hyperparams.get("preset", L2NAS_PRESETS.get(name))
         if preset not in PRESETS:
             return None  # refused by the agent's own checks, with the known presets
-        return {"preset": preset, **{family: asdict(cfg) for family, cfg in sorted(PRESETS[preset].items())}}
+        defaults = asdict(L2NASConfig())
+        return {
+            "preset": preset,
+            **{
+                family: {key: value for key, value in asdict(cfg).items() if value != defaults[key]}
+                for family, cfg in sorted(PRESETS[preset].items())
+            },
+        }
     if entry.kind == "sb3":
         from nas_gym.agents.sb3 import load_hyperparams
 

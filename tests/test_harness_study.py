@@ -34,7 +34,9 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     assert set(studies) >= {"smoke", "nb201-paper", "nb201-paper-steps", "nb201-reduced", "darts", "ofa"}
     paper = studies["nb201-paper"]  # issue 15: non-SB3 agents, unique budgets, 1000 cut
     assert paper.budgets == (50, 100, 200, 500) and paper.seeds == tuple(range(10))
-    assert {a.agent for a in paper.agents} == {"l2nas-paper-lr1e-4", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"}
+    assert {a.agent for a in paper.agents} == {
+        "l2nas-paper-lr1e-4", "l2nas", "rs", "rea", "reinforce", "ls", "bananas", "tpe"
+    }
     assert {p.env_kwargs["signal"] for p in paper.protocols} == {"test200", "val12"}
     assert {p.env_kwargs["budget"] for p in paper.protocols} == {"unique"}
     assert len(list(paper.cells())) == 8 * 3 * 2 * 10
@@ -178,6 +180,7 @@ def test_a_redefined_l2nas_preset_makes_its_cells_stale(monkeypatch):
     spec = before["l2nas"].spec()
     assert spec["agent_settings"]["preset"] == "improved"
     assert spec["agent_settings"]["nb201"]["actor_lr"] == presets.PRESETS["improved"]["nb201"].actor_lr
+    assert before["l2nas-paper"].spec()["agent_settings"]["nb201"] == {}  # the defaults are the paper's table
     assert "agent_settings" not in before["rs"].spec()  # a searcher's settings are its code defaults
     keys = {name: cell.key for name, cell in before.items()}
     redefined = {**presets.PRESETS["improved"]}
