@@ -262,3 +262,36 @@ def test_leaderboard_ranks_agents_per_cell(tmp_path):
     assert "over 2 cells" in text and "| b |" in text
     with pytest.raises(FileNotFoundError, match="nas-gym report"):
         load_frames([tmp_path / "missing.csv"])
+
+
+def test_checkpoints_above_an_agent_cap_are_cut_not_unfinished(tmp_path, nb201_cache):
+    study = """\
+name: capped
+seeds: 2
+budgets: [20, 60]
+agents:
+  - agent: rs
+  - agent: rea
+    budget: 20
+envs:
+  - id: NB201-cifar10-v0
+protocols:
+  - name: val12
+    env_kwargs: {signal: val12}
+"""
+    results = tmp_path / "results"
+    run_study(parse_study(study), results, workers=1, cache=str(nb201_cache))
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["report", str(results), "--out", str(out), "--reps", "100"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out / "results.csv")
+    assert sorted(frame[frame.agent == "rea"].budget) == [20, 20]  # no row past the cap
+    assert set(frame[frame.agent == "rea"].agent_budget) == {20}
+    assert set(frame[frame.agent == "rs"].agent_budget) == {60}
+    rea = load_results(results).runs[-1]
+    assert rea.study_cell.agent == "rea" and rea.step[-1] == 20
+    report = (out / "report.md").read_text()
+    assert "| rea | 60 | cut (cap 20) | – | – |" in report
+    assert "| rea | 60 | cut |" in report  # the P(improvement) table
+    assert "`rea` (20 queries)" in report and "| unfinished" not in report and "## Unfinished" not in report
+    assert "| rea | 20 | " in report and "| rs | 60 | " in report
