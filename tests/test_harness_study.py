@@ -40,7 +40,12 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     assert len(list(paper.cells())) == 8 * 3 * 2 * 10
     assert len(list(studies["nb201-paper-steps"].cells())) == 11 * 3 * 2 * 5
     assert len(list(studies["darts"].cells())) == 7 * 1 * 10
-    assert len(list(studies["ofa"].cells())) == 7 * 2 * 10
+    assert len(list(studies["ofa"].cells())) == 8 * 2 * 10  # with ofa-evolution
+    for name in ("darts", "ofa"):  # TPE's O(n^2) refits: capped below the 5000 queries of the others
+        assert {c.agent: c.budget for c in studies[name].cells()} == {
+            **{a.agent: 5000 for a in studies[name].agents},
+            "tpe": 2000,
+        }
     assert len(list(studies["smoke"].cells())) == 4 * 2 * 1 * 2
 
 
