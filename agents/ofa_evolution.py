@@ -6,7 +6,11 @@ a population of feasible subnets (latency at most the limit); each generation ke
 ratio, stage depth and the resolution resampled with probability ``mutate_prob``) and
 crossovers (each gene from one of two parents), every child resampled until it is feasible.
 Defaults are the tutorial's: population 100, parent ratio 0.25, mutation ratio 0.5,
-mutate probability 0.1.
+mutate probability 0.1 (the tutorial's resolution mutates with its finder's default 0.5, since
+its ``mutate_prob`` is not read; here the resolution uses ``mutate_prob`` too).
+
+It is the agent ``ofa-evolution`` of the agent table (:mod:`nas_gym.agents.registry`), which
+builds it with :func:`make_searcher` from the env's latency table and limit; OFA ids only.
 
 Feasibility is checked on the latency lookup table, which costs nothing; only the accuracy
 queries go through the env and count against its budget, as in OFA. :class:`ConstrainedRandomSearch`

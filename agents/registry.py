@@ -21,7 +21,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from nas_gym.agents.baselines import SEARCHERS, run_search
+from nas_gym.agents.baselines import SEARCHERS, Searcher, run_search
+from nas_gym.agents.ofa_evolution import OFAEvolution
 from nas_gym.envs.api import search_env
 
 
@@ -34,18 +35,26 @@ class AgentEntry:
         action_types: env ``action_type`` values it can act in (``continuous`` alpha, ``discrete`` op codes).
         delta_ok: whether it can act in ``action_mode="delta"`` (searchers propose whole architectures).
         summary: one line for help texts.
+        benchmarks: the env families (``benchmark`` of the env id) it can search; None: every one.
+            A space-specific searcher (OFA's evolution reads the env's latency table) names its own.
     """
 
     kind: str
     action_types: tuple[str, ...]
     delta_ok: bool
     summary: str
+    benchmarks: tuple[str, ...] | None = None
 
-    def fits(self, action_type: str, action_mode: str) -> bool:
+    def fits(self, action_type: str, action_mode: str, benchmark: str | None = None) -> bool:
+        """Whether it can act in that action space (and, when given, search that env family)."""
+        if benchmark is not None and self.benchmarks is not None and benchmark not in self.benchmarks:
+            return False
         return action_type in self.action_types and (self.delta_ok or action_mode == "absolute")
 
 
 _BOTH = ("continuous", "discrete")
+ENV_SEARCHERS: dict[str, type[Searcher]] = {"ofa-evolution": OFAEvolution}
+"""Ask/tell searchers built from the env (its latency model and limit), not from the space alone."""
 L2NAS_PRESETS = {"l2nas": "improved", "l2nas-paper": "paper", "l2nas-paper-lr1e-4": "paper-lr1e-4"}
 
 AGENTS: dict[str, AgentEntry] = {
@@ -59,6 +68,10 @@ AGENTS: dict[str, AgentEntry] = {
         name: AgentEntry("searcher", _BOTH, False, (cls.__doc__ or name).strip().splitlines()[0])
         for name, cls in SEARCHERS.items()
     },
+    # OFA's own search: bound to the env's latency table and limit, so only for OFA ids
+    "ofa-evolution": AgentEntry(
+        "searcher", _BOTH, False, "OFA tutorial's evolution under the env's latency limit", benchmarks=("ofa",)
+    ),
     "ppo": AgentEntry("sb3", _BOTH, True, "SB3 PPO with agents/hyperparams/ppo.yml"),
     "a2c": AgentEntry("sb3", _BOTH, True, "SB3 A2C with agents/hyperparams/a2c.yml"),
     "sac": AgentEntry("sb3", ("continuous",), True, "SB3 SAC with agents/hyperparams/sac.yml"),
@@ -73,21 +86,30 @@ def agent_entry(name: str) -> AgentEntry:
     return AGENTS[name]
 
 
-def agents_that_fit(action_type: str, action_mode: str = "absolute") -> list[str]:
-    return [name for name, entry in AGENTS.items() if entry.fits(action_type, action_mode)]
+def agents_that_fit(action_type: str, action_mode: str = "absolute", benchmark: str | None = None) -> list[str]:
+    """Agents that can act in that action space (and search env family ``benchmark``, when given)."""
+    return [name for name, entry in AGENTS.items() if entry.fits(action_type, action_mode, benchmark)]
 
 
 def check_fits(name: str, env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> None:
-    """Refuse ``name`` on ``env_id`` (with ``env_kwargs``) when it cannot act in that action space."""
+    """Refuse ``name`` on ``env_id`` (with ``env_kwargs``) when it cannot act in that action space
+    or cannot search that env family, listing the agents that fit."""
     entry = agent_entry(name)
     kwargs = {**gym.spec(env_id).kwargs, **(env_kwargs or {})}
     action_type, action_mode = kwargs.get("action_type", "continuous"), kwargs.get("action_mode", "absolute")
+    benchmark = kwargs.get("benchmark")
+    fitting = ", ".join(agents_that_fit(action_type, action_mode, benchmark))
+    if entry.benchmarks is not None and benchmark not in entry.benchmarks:
+        raise ValueError(
+            f"agent {name!r} searches only {' or '.join(entry.benchmarks)} envs, not {env_id} "
+            f"(benchmark {benchmark!r}); agents that fit {env_id}: {fitting}"
+        )
     if not entry.fits(action_type, action_mode):
         raise ValueError(
             f"agent {name!r} cannot act on {env_id} (action_type={action_type!r}, action_mode={action_mode!r}): "
             f"it supports action_type {' or '.join(entry.action_types)}"
             f"{'' if entry.delta_ok else ' with action_mode=absolute'}; "
-            f"agents that fit: {', '.join(agents_that_fit(action_type, action_mode))}"
+            f"agents that fit: {fitting}"
         )
 
 
@@ -101,7 +123,9 @@ def _hyperparameters(name: str) -> dict[str, inspect.Parameter]:
     """Every override of agent ``name`` with its declaration (name and type annotation)."""
     entry = agent_entry(name)
     params: Mapping[str, inspect.Parameter]
-    if entry.kind == "searcher":
+    if name in ENV_SEARCHERS:  # the env gives its latency model and limit
+        params, skip = inspect.signature(ENV_SEARCHERS[name]).parameters, {"space", "rng", "latency_fn", "limit_ms"}
+    elif entry.kind == "searcher":
         params, skip = inspect.signature(SEARCHERS[name]).parameters, {"space", "rng"}
     elif entry.kind == "l2nas":  # every L2NASConfig field; its own checks run in hyperparameter_problem
         from nas_gym.agents.l2nas.config import L2NASConfig
@@ -211,6 +235,11 @@ def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[s
     """Run one search of agent ``name``; returns the hyperparameters used (for the run summary)."""
     overrides = dict(overrides or {})
     entry = agent_entry(name)
+    if name in ENV_SEARCHERS:
+        from nas_gym.agents.ofa_evolution import make_searcher
+
+        run_search(make_searcher(name, env, seed, **overrides), env, seed=seed)
+        return overrides
     if entry.kind == "searcher":
         searcher = SEARCHERS[name](search_env(env).search_space, np.random.default_rng(seed), **overrides)
         run_search(searcher, env, seed=seed)

@@ -227,3 +227,25 @@ def test_model_based_baselines_beat_random_search(name, nb201_cache):
 
     rs, other = mean_best("rs"), mean_best(name)
     assert other > rs + 0.1, (rs, other)
+
+
+@pytest.mark.realdata
+def test_ofa_evolution_is_a_study_agent_on_ofa_envs_only(tmp_path, real_data, nb201_cache):
+    import csv
+
+    from nas_gym.harness.cell import RunSetupError, run_cell
+
+    cache = str(real_data.require("ofa"))
+    runs = []
+    for i in range(2):
+        out = tmp_path / f"run-{i}"
+        summary = run_cell("ofa-evolution", "OFA-MBv3-note10-lat25-v0", 300, 0, out, cache=cache)
+        assert summary["hyperparams"] == {}
+        with open(out / "queries.csv", newline="") as f:
+            runs.append(list(csv.DictReader(f)))
+    assert runs[0] == [{**r, "wall_s": a["wall_s"]} for r, a in zip(runs[1], runs[0], strict=True)]  # bit-identical
+    assert len(runs[0]) == 300 and float(runs[0][-1]["best_signal_acc"]) == pytest.approx(80.73, abs=0.005)
+    # the first generation (100 feasible random subnets) is beaten by its offspring
+    assert float(runs[0][-1]["best_signal_acc"]) > float(runs[0][99]["best_signal_acc"])
+    with pytest.raises(RunSetupError, match=r"searches only ofa envs, not NB201-cifar10-v0 .* agents that fit .*rea"):
+        run_cell("ofa-evolution", "NB201-cifar10-v0", 10, 0, tmp_path / "nb201", cache=str(nb201_cache))

@@ -42,7 +42,12 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     assert len(list(paper.cells())) == 8 * 3 * 2 * 10
     assert len(list(studies["nb201-paper-steps"].cells())) == 11 * 3 * 2 * 5
     assert len(list(studies["darts"].cells())) == 7 * 1 * 10
-    assert len(list(studies["ofa"].cells())) == 7 * 2 * 10
+    assert len(list(studies["ofa"].cells())) == 8 * 2 * 10  # with ofa-evolution
+    for name in ("darts", "ofa"):  # TPE's O(n^2) refits: capped below the 5000 queries of the others
+        assert {c.agent: c.budget for c in studies[name].cells()} == {
+            **{a.agent: 5000 for a in studies[name].agents},
+            "tpe": 2000,
+        }
     assert len(list(studies["smoke"].cells())) == 4 * 2 * 1 * 2
 
 
@@ -195,3 +200,29 @@ def test_sb3_cells_carry_their_yaml_entry():
     study = parse_study("name: s\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: ppo\nenvs:\n  - id: NB201-cifar10-v0\n")
     (cell,) = study.cells()
     assert cell.spec()["agent_settings"]["policy"] == "MlpPolicy"
+
+
+def test_an_uncapped_cell_keeps_the_key_it_had_before_agent_budgets():
+    # pinned before per-agent `budget` caps existed: finished cells of running studies stay valid
+    darts = load_study(bundled_studies()["darts"])
+    rs = next(c for c in darts.cells() if c.agent == "rs" and c.seed == 3)
+    assert rs.key == "37e3f44f4ff0fc95"
+    smoke = next(iter(load_study(bundled_studies()["smoke"]).cells()))
+    assert smoke.key == "7965864c9bc54835"
+
+
+def test_an_agent_budget_caps_its_cells_only():
+    study = parse_study(GOOD.replace("    hyperparams: {population_size: 20}\n", "    budget: 10\n"))
+    by_agent = {c.agent: c for c in study.cells()}
+    assert (by_agent["rea"].budget, by_agent["rea"].env_kwargs["max_queries"]) == (10, 10)
+    assert (by_agent["rs"].budget, by_agent["rs"].env_kwargs["max_queries"]) == (50, 50)
+    assert study.agent_budget("rea") == 10 and study.agent_budget("rs") == 50
+    uncapped = {c.agent: c for c in parse_study(GOOD.replace("    hyperparams: {population_size: 20}\n", "")).cells()}
+    assert by_agent["rs"].key == uncapped["rs"].key and by_agent["rea"].key != uncapped["rea"].key
+
+
+@pytest.mark.parametrize("value", ["60", "0", "true", "2.5", "lots"])
+def test_an_agent_budget_above_the_largest_or_not_an_integer_is_refused(value):
+    text = GOOD.replace("    hyperparams: {population_size: 20}\n", f"    budget: {value}\n")
+    with pytest.raises(StudyError, match=r"<study>:7: an agent's budget caps .* integer in 1\.\.50"):
+        parse_study(text)

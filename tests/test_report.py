@@ -262,3 +262,72 @@ def test_leaderboard_ranks_agents_per_cell(tmp_path):
     assert "over 2 cells" in text and "| b |" in text
     with pytest.raises(FileNotFoundError, match="nas-gym report"):
         load_frames([tmp_path / "missing.csv"])
+
+
+def test_checkpoints_above_an_agent_cap_are_cut_not_unfinished(tmp_path, nb201_cache):
+    study = """\
+name: capped
+seeds: 2
+budgets: [20, 60]
+agents:
+  - agent: rs
+  - agent: rea
+    budget: 20
+envs:
+  - id: NB201-cifar10-v0
+protocols:
+  - name: val12
+    env_kwargs: {signal: val12}
+"""
+    results = tmp_path / "results"
+    run_study(parse_study(study), results, workers=1, cache=str(nb201_cache))
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["report", str(results), "--out", str(out), "--reps", "100"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out / "results.csv")
+    assert sorted(frame[frame.agent == "rea"].budget) == [20, 20]  # no row past the cap
+    assert set(frame[frame.agent == "rea"].agent_budget) == {20}
+    assert set(frame[frame.agent == "rs"].agent_budget) == {60}
+    rea = load_results(results).runs[-1]
+    assert rea.study_cell.agent == "rea" and rea.step[-1] == 20
+    report = (out / "report.md").read_text()
+    assert "| rea | 60 | cut (cap 20) | – | – |" in report
+    assert "| rea | 60 | cut |" in report  # the P(improvement) table
+    assert "`rea` (20 queries)" in report and "| unfinished" not in report and "## Unfinished" not in report
+    assert "| rea | 20 | " in report and "| rs | 60 | " in report
+
+
+def test_leaderboard_cli_counts_cut_unfinished_and_fewer_seeds(tmp_path):
+    capped = [{**r, "agent_budget": 100} for r in _tidy_rows("nb201", "t", [93.5, 93.6, 93.7])]
+    rows = (
+        _tidy_rows("nb201", "a", [94.0, 94.1, 94.2]) + _tidy_rows("nb201", "a", [94.3, 94.4, 94.5], budget=500)
+        + _tidy_rows("nb201", "b", [93.0, 93.1, 93.2]) + _tidy_rows("nb201", "b", [93.4], budget=500)
+        + _tidy_rows("nb201", "u", [92.0, 92.1, 92.2])  # ran 100, not 500 yet: unfinished there
+        + capped  # capped at 100: its 500 is cut
+    )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame["agent_budget"] = frame.agent_budget.fillna(500)
+    csv_path = tmp_path / "study" / "results.csv"
+    csv_path.parent.mkdir()
+    frame.to_csv(csv_path, index=False)
+    out = tmp_path / "board" / "leaderboard.md"
+    result = CliRunner().invoke(app, ["leaderboard", str(csv_path), "--out", str(out), "--reps", "100"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    rows_by_agent = {line.split(" | ")[0][2:]: line for line in text.splitlines() if line.startswith("| ")}
+    # agent | mean rank | cells ranked | best or tied-best | fewer seeds | unfinished | cut
+    assert rows_by_agent["a"] == "| a | 1.00 | 2 | 2 | 0 | 0 | 0 |"
+    assert rows_by_agent["b"] == "| b | 2.50 | 2 | 0 | 1 | 0 | 0 |"  # ranks 3 of 4, then 2 of 2
+    assert rows_by_agent["t"].endswith("| 1 | 0 | 0 | 0 | 1 |") and rows_by_agent["u"].endswith("| 0 | 1 | 0 |")
+    assert "| nb201 | cifar10 | val12 | unique | 500 | a | 94.40 ± 0.10 | 3 | t (cut), u (unfinished) |" in text
+    missing = CliRunner().invoke(app, ["leaderboard", str(tmp_path / "nope.csv"), "--out", str(out)])
+    assert missing.exit_code == 2 and "no such results.csv" in missing.output
+
+
+def test_bench_help_lists_every_bundled_study():
+    from nas_gym.harness.study import bundled_studies
+
+    result = CliRunner().invoke(app, ["bench", "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    assert len(bundled_studies()) >= 7
+    assert all(name in result.output for name in bundled_studies())

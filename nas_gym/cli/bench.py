@@ -1,4 +1,4 @@
-"""``nas-gym bench`` (run a study), ``nas-gym report`` (tables and plots), ``nas-gym transfer``."""
+"""``nas-gym bench`` (run a study), ``report`` (tables and plots), ``leaderboard``, ``transfer``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from nas_gym.cli.errors import user_errors
+from nas_gym.harness.study import bundled_studies
 
 console = Console()
 
@@ -19,9 +20,7 @@ AddressOpt = typer.Option(None, "--address", help="Ray cluster to join (default:
 
 
 def bench(
-    study: str = typer.Argument(
-        ..., help="study YAML file, or a bundled study: smoke, nb201-reduced, nb201-paper, transfer-nb201"
-    ),
+    study: str = typer.Argument(..., help=f"study YAML file, or a bundled study: {', '.join(bundled_studies())}"),
     out: Path = typer.Option(..., "--out", help="results folder (one sub-folder per cell)"),
     backend: str = BackendOpt,
     workers: int | None = WorkersOpt,
@@ -94,6 +93,25 @@ def report(
         raise typer.Exit(2) from None
     for path in files:
         console.print(f"wrote {path}", soft_wrap=True)
+
+
+def leaderboard(
+    results: list[Path] = typer.Argument(..., help="results.csv files written by nas-gym report (one per study)"),
+    out: Path = typer.Option(..., "--out", help="markdown file to write (e.g. docs/results/leaderboard.md)"),
+    reps: int = typer.Option(2000, "--reps", help="bootstrap resamples of the 95% CIs"),
+) -> None:
+    """Cross-space leaderboard of several studies: mean rank per agent, cells ranked, best or tied-best,
+    and the cells each agent is missing from (unfinished, or cut by its study budget cap)."""
+    from nas_gym.report.leaderboard import write_leaderboard
+
+    if reps < 1:
+        raise typer.BadParameter(f"--reps must be >= 1, got {reps}", param_hint="--reps")
+    try:
+        path = write_leaderboard(list(results), out, reps=reps)
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        console.print(f"[red]{err}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"wrote {path}", soft_wrap=True)
 
 
 def transfer(

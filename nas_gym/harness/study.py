@@ -10,6 +10,8 @@ A study file looks like::
       - agent: l2nas
         label: l2nas-lr1e-4       # optional; needed when one agent appears twice
         hyperparams: {actor_lr: 1.0e-4}
+      - agent: tpe
+        budget: 25                # optional cap: this agent's cells run 25 queries; larger budgets are "cut"
     envs:
       - id: NB201-cifar10-v0
         kwargs: {}
@@ -58,9 +60,12 @@ class StudyError(ValueError):
 
 @dataclass(frozen=True)
 class AgentSpec:
+    """One agent entry; ``budget`` caps its cells' queries (None: the study's largest budget)."""
+
     label: str
     agent: str
     hyperparams: dict[str, Any] = field(default_factory=dict)
+    budget: int | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,16 @@ class Study:
     def max_budget(self) -> int:
         return max(self.budgets)
 
+    def agent_budget(self, label: str) -> int:
+        """Queries the cells of agent ``label`` run: its ``budget`` cap, else the largest budget.
+
+        Checkpoints above it are *cut* for that agent (reports say so), not unfinished.
+        """
+        for agent in self.agents:
+            if agent.label == label:
+                return agent.budget if agent.budget is not None else self.max_budget
+        raise KeyError(f"no agent labelled {label!r} in study {self.name!r}")
+
     def stages(self, todo: list[Cell], store: Any) -> Iterator[tuple[list[Cell], Any]]:
         """The pending cells ``todo`` in groups that run one after the other, each with how its cells
         run (``None``: the agent's own search). A plain study is one group; a transfer study
@@ -137,20 +152,16 @@ class Study:
         yield list(todo), None
 
     def cells(self) -> Iterator[Cell]:
+        """Every cell; a capped agent's cells run its cap, the others the largest budget (so an
+        uncapped cell's spec, and the key of a finished cell, is the same as before caps existed)."""
         for protocol in self.protocols:
             for env in self.envs:
-                kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": self.max_budget}
                 for agent in self.agents:
+                    budget = self.agent_budget(agent.label)
+                    kwargs = {**env.kwargs, **protocol.env_kwargs, "max_queries": budget}
                     for seed in self.seeds:
                         yield Cell(
-                            protocol.name,
-                            env.id,
-                            agent.label,
-                            agent.agent,
-                            seed,
-                            self.max_budget,
-                            kwargs,
-                            agent.hyperparams,
+                            protocol.name, env.id, agent.label, agent.agent, seed, budget, kwargs, agent.hyperparams
                         )
 
 
@@ -300,11 +311,25 @@ def _int_list(doc: _Located, value: Any, path: Path_, what: str) -> tuple[int, .
     return tuple(sorted(value)) if what == "budgets" else tuple(value)
 
 
-def _parse_agent(doc: _Located, raw: Any, path: Path_, taken: set[str]) -> AgentSpec:
+def _agent_budget(doc: _Located, value: Any, path: Path_, budgets: tuple[int, ...]) -> int | None:
+    """An agent's ``budget`` cap: an integer up to the study's largest budget (None: no cap)."""
+    if value is None:
+        return None
+    top = max(budgets)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
+        raise doc.error(
+            path,
+            f"an agent's budget caps its cells' queries: an integer in 1..{top} (the study's largest budget), "
+            f"got {value!r}; drop it to run the largest budget",
+        )
+    return value
+
+
+def _parse_agent(doc: _Located, raw: Any, path: Path_, taken: set[str], budgets: tuple[int, ...]) -> AgentSpec:
     from nas_gym.agents.registry import AGENTS
 
     entry = _mapping(doc, raw, path, "an agent entry")
-    _known_keys(doc, entry, ("agent", "label", "hyperparams"), path, "agent")
+    _known_keys(doc, entry, ("agent", "label", "hyperparams", "budget"), path, "agent")
     agent = entry.get("agent")
     if agent not in AGENTS:
         raise doc.error((*path, "agent"), f"unknown agent {agent!r}; choose one of {', '.join(AGENTS)}")
@@ -316,7 +341,8 @@ def _parse_agent(doc: _Located, raw: Any, path: Path_, taken: set[str]) -> Agent
         problem = hyperparam_problem(agent, key, value)
         if problem is not None:
             raise doc.error((*path, "hyperparams", key), problem)
-    return AgentSpec(label, agent, dict(hyperparams))
+    budget = _agent_budget(doc, entry.get("budget"), (*path, "budget"), budgets)
+    return AgentSpec(label, agent, dict(hyperparams), budget)
 
 
 def _parse_env(doc: _Located, raw: Any, path: Path_, taken: set[str]) -> EnvSpec:
@@ -364,8 +390,8 @@ def parse_study(text: str, filename: str = "<study>") -> Study:
     seeds = _int_list(doc, top["seeds"], ("seeds",), "seeds")
     budgets = _int_list(doc, top["budgets"], ("budgets",), "budgets")
     agents: list[AgentSpec] = []
-    for i, raw in enumerate(_entries(doc, top, "agents", "{agent: NAME, label:, hyperparams:}")):
-        agents.append(_parse_agent(doc, raw, ("agents", i), {a.label for a in agents}))
+    for i, raw in enumerate(_entries(doc, top, "agents", "{agent: NAME, label:, hyperparams:, budget:}")):
+        agents.append(_parse_agent(doc, raw, ("agents", i), {a.label for a in agents}, budgets))
     envs: list[EnvSpec] = []
     for i, raw in enumerate(_entries(doc, top, "envs", "{id: ENV_ID, kwargs: {...}}")):
         envs.append(_parse_env(doc, raw, ("envs", i), {e.id for e in envs}))

@@ -46,14 +46,19 @@ def poi_table(frame: pd.DataFrame, reps: int = 2000) -> str:
                     continue
                 p, low, high = poi_with_ci(g.best_report_acc.to_numpy()[:, None], ref, reps=reps)
                 cells[(agent, budget, dataset)] = f"{p:.2f} [{low:.2f}, {high:.2f}]"
+    caps = frame.groupby("agent").agent_budget.max()
     for agent in agents:
         for budget in budgets:
+            if budget > caps[agent]:  # the agent's study entry capped its cells below this checkpoint
+                lines.append("| " + " | ".join([agent, str(budget), *["cut"] * len(datasets)]) + " |")
+                continue
             row = [agent, str(budget)] + [cells.get((agent, budget, d), "–") for d in datasets]
             lines.append("| " + " | ".join(row) + " |")
     caption = (
         "*Probability of improvement P(agent > best baseline) (rliable; 0.5 = no difference), with a 95% "
         f"two-sample stratified bootstrap CI ({reps} resamples), on the reported metric of the best-by-signal "
-        "architecture. The best baseline of each (dataset, budget) is the non-L2NAS agent with the highest mean.*"
+        "architecture. The best baseline of each (dataset, budget) is the non-L2NAS agent with the highest mean "
+        "among those that ran that budget (`cut`: the agent's study entry capped it below).*"
     )
     return "\n".join([caption, "", *lines])
 

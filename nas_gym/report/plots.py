@@ -4,7 +4,7 @@
   bootstrap band over seeds, one panel per dataset;
 * ``regret``: optimum minus that accuracy, symlog axis (0 = optimum found, so a pure log axis
   would drop every seed that found it);
-* ``final``: the distribution over seeds at the largest budget;
+* ``final``: the distribution over seeds at the largest budget (agents capped below it are left out);
 * ``p_optimum``: fraction of seeds whose best-by-signal architecture is the report optimum;
 * ``profiles``: rliable performance profiles at the largest budget.
 
@@ -75,14 +75,27 @@ class _Panels:
         return _panels(len(self.curves), f"{title}; {self.subtitle}")
 
 
+def _reached(curves: np.ndarray) -> int:
+    """Queries up to which some seed of ``curves`` has a value: an agent capped by its study
+    ``budget`` stops there, so its lines end at the cap instead of dropping to NaN or zero."""
+    finite = np.isfinite(curves).any(axis=0)
+    return int(finite.size - np.argmax(finite[::-1])) if finite.any() else 0
+
+
+def _full_length(agents: dict[str, np.ndarray], length: int) -> dict[str, np.ndarray]:
+    """The agents whose runs reached the largest budget (capped agents are left out of end-of-run plots)."""
+    return {a: c for a, c in agents.items() if _reached(c) == length}
+
+
 def _best_so_far(p: _Panels):
     fig, axes = p.figure(f"best-so-far {p.metric} (mean, 95% bootstrap CI over seeds)")
     for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         for agent, c in agents.items():
-            mean, low, high = mean_band(c, reps=p.reps)
-            ax.plot(p.x, mean, color=p.colors[agent], label=agent, lw=1.2)
-            ax.fill_between(p.x, low, high, color=p.colors[agent], alpha=0.2, lw=0)
-        finals = [np.nanmean(c[:, -1]) for c in agents.values()]
+            n = _reached(c)
+            mean, low, high = mean_band(c[:, :n], reps=p.reps)
+            ax.plot(p.x[:n], mean, color=p.colors[agent], label=agent, lw=1.2)
+            ax.fill_between(p.x[:n], low, high, color=p.colors[agent], alpha=0.2, lw=0)
+        finals = [np.nanmean(c[:, _reached(c) - 1]) for c in agents.values()]
         top = max(finals) + 0.3
         if np.isfinite(p.optimum[ds]):
             ax.axhline(p.optimum[ds], color="k", ls=":", lw=0.8, label="optimum")
@@ -98,9 +111,10 @@ def _regret(p: _Panels):
     fig, axes = p.figure(f"regret = optimum - {p.metric} of best-by-signal (mean, 95% CI)")
     for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         for agent, c in agents.items():
-            mean, low, high = mean_band(p.optimum[ds] - c, reps=p.reps)
-            ax.plot(p.x, mean, color=p.colors[agent], label=agent, lw=1.2)
-            ax.fill_between(p.x, low, high, color=p.colors[agent], alpha=0.2, lw=0)
+            n = _reached(c)
+            mean, low, high = mean_band(p.optimum[ds] - c[:, :n], reps=p.reps)
+            ax.plot(p.x[:n], mean, color=p.colors[agent], label=agent, lw=1.2)
+            ax.fill_between(p.x[:n], low, high, color=p.colors[agent], alpha=0.2, lw=0)
         ax.set(title=ds, xlabel=p.xlabel, ylabel="regret (accuracy points)", xscale="log")
         ax.set_yscale("symlog", linthresh=0.01)
         ax.set_ylim(bottom=0.0)  # regret is never negative; keep symlog's empty lower half off the plot
@@ -111,7 +125,8 @@ def _regret(p: _Panels):
 
 def _final(p: _Panels):
     fig, axes = p.figure(f"{p.metric} after {len(p.x)} queries, one dot per seed")
-    for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
+    for ax, (ds, every) in zip(axes, p.curves.items(), strict=True):
+        agents = _full_length(every, len(p.x))
         names = list(agents)
         finals = [agents[a][:, -1] for a in names]
         ax.boxplot(finals, showfliers=False)
@@ -130,7 +145,9 @@ def _p_optimum(p: _Panels):
     fig, axes = p.figure(f"P(best-by-signal architecture is the {p.metric} optimum)")
     for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
         for agent, c in agents.items():
-            ax.plot(p.x, (c >= p.optimum[ds] - OPTIMUM_ATOL).mean(axis=0), color=p.colors[agent], label=agent, lw=1.2)
+            n = _reached(c)
+            hits = (c[:, :n] >= p.optimum[ds] - OPTIMUM_ATOL).mean(axis=0)
+            ax.plot(p.x[:n], hits, color=p.colors[agent], label=agent, lw=1.2)
         ax.set(title=ds, xlabel=p.xlabel, ylabel="fraction of seeds", xscale="log", ylim=(-0.03, 1.03))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7, loc="upper left")
@@ -140,7 +157,7 @@ def _p_optimum(p: _Panels):
 def _profiles(p: _Panels):
     fig, axes = p.figure(f"performance profiles of {p.metric} after {len(p.x)} queries (rliable)")
     for ax, (ds, agents) in zip(axes, p.curves.items(), strict=True):
-        scores = {a: c[:, -1:] for a, c in agents.items()}
+        scores = {a: c[:, -1:] for a, c in _full_length(agents, len(p.x)).items()}
         everything = np.concatenate([s.ravel() for s in scores.values()])
         top = p.optimum[ds] if np.isfinite(p.optimum[ds]) else np.nanmax(everything)
         taus = np.linspace(np.nanmin(everything) - 0.05, top, 80)

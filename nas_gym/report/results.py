@@ -34,6 +34,7 @@ TIDY_COLUMNS = (
     "agent",
     "agent_name",
     "seed",
+    "agent_budget",
     "budget",
     "steps",
     "unique",
@@ -148,11 +149,18 @@ def load_results(root: str | Path) -> Results:
 
 
 def tidy(results: Results) -> pd.DataFrame:
-    """One row per finished cell and budget checkpoint of the study (columns :data:`TIDY_COLUMNS`)."""
+    """One row per finished cell and budget checkpoint of the study (columns :data:`TIDY_COLUMNS`).
+
+    ``agent_budget`` is the queries the agent's cells ran (its study ``budget`` cap, else the
+    largest budget); checkpoints above it are *cut* and get no row, so readers of ``results.csv``
+    can tell a cut checkpoint (budget > agent_budget) from an unfinished one.
+    """
     rows = []
     for run in results.runs:
         protocol = run.summary["protocol"]
         for budget in results.study.budgets:
+            if budget > run.study_cell.budget:
+                continue  # cut by the agent's cap
             i = run.index_at(budget)
             if i < 0:
                 continue
@@ -171,6 +179,7 @@ def tidy(results: Results) -> pd.DataFrame:
                     "agent": run.study_cell.agent_label,
                     "agent_name": run.study_cell.agent,
                     "seed": run.study_cell.seed,
+                    "agent_budget": run.study_cell.budget,
                     "budget": budget,
                     "steps": int(run.step[i]),
                     "unique": int(run.unique[i]),

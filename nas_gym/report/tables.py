@@ -39,13 +39,19 @@ def caption(frame: pd.DataFrame, reps: int) -> str:
 
 
 def protocol_table(
-    frame: pd.DataFrame, reps: int = 2000, agents: list[str] | None = None, seeds: int | None = None
+    frame: pd.DataFrame,
+    reps: int = 2000,
+    agents: list[str] | None = None,
+    seeds: int | None = None,
+    caps: dict[str, int] | None = None,
 ) -> str:
     """The markdown table (caption first, sources after) for one protocol's rows of the tidy frame.
 
     ``agents`` (the study's labels) adds a row for agents without any finished cell yet, and
     ``seeds`` (the study's seed count) marks a mean over fewer seeds with ``(n/seeds seeds)``:
     a half-finished study says so in the table instead of averaging fewer seeds silently.
+    ``caps`` (label -> queries its cells ran) marks checkpoints above an agent's cap as
+    ``cut (cap N)``, neither unfinished nor the value at the cap.
     """
     datasets = list(dict.fromkeys(frame.dataset))
     agents = list(dict.fromkeys([*(agents or []), *frame.agent]))
@@ -68,6 +74,10 @@ def protocol_table(
         agent_name = frame.loc[frame.agent == agent, "agent_name"].iloc[0]
         for budget in budgets:
             cells = [agent, str(budget)]
+            cap = (caps or {}).get(agent)
+            if cap is not None and budget > cap:
+                lines.append("| " + " | ".join([*cells, *[f"cut (cap {cap})", "–", "–"] * len(datasets)]) + " |")
+                continue
             for dataset in datasets:
                 values = frame.loc[
                     (frame.agent == agent) & (frame.dataset == dataset) & (frame.budget == budget), "best_report_acc"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from nas_gym.harness.study import Study
 from nas_gym.harness.transfer import TransferStudy
 from nas_gym.report.compare import poi_table, unfinished_lines
 from nas_gym.report.plots import protocol_plots
@@ -27,6 +28,19 @@ def unfinished_section(results: Results) -> list[str]:
         f"Continue with `nas-gym bench STUDY --out RESULTS --resume`.",
         "",
         unfinished_lines(dict(missing), dict(total)),
+        "",
+    ]
+
+
+def cap_lines(study: Study) -> list[str]:
+    """The report's note on agents whose study entry caps their budget (their larger checkpoints are cut)."""
+    capped = [a for a in study.agents if a.budget is not None and a.budget < study.max_budget]
+    if not capped:
+        return []
+    names = ", ".join(f"`{a.label}` ({a.budget} queries)" for a in capped)
+    return [
+        f"Capped agents (their study entry sets `budget`, usually for CPU time): {names}. Their checkpoints "
+        "above the cap were not run and are marked `cut (cap N)`, not unfinished.",
         "",
     ]
 
@@ -54,6 +68,7 @@ def write_report(results_dir: str | Path, out: str | Path | None = None, reps: i
         f"Budgets {', '.join(map(str, study.budgets))}: each cell ran {study.max_budget} queries and the smaller "
         "budgets are checkpoints of the same run. Tidy data: `results.csv` (one row per cell and budget).",
         "",
+        *cap_lines(study),
     ]
     for protocol in study.protocols:
         part = frame[frame.protocol == protocol.name]
@@ -68,7 +83,13 @@ def write_report(results_dir: str | Path, out: str | Path | None = None, reps: i
         lines += [
             f"## Protocol `{protocol.name}`",
             "",
-            protocol_table(part, reps=reps, agents=[a.label for a in study.agents], seeds=len(study.seeds)),
+            protocol_table(
+                part,
+                reps=reps,
+                agents=[a.label for a in study.agents],
+                seeds=len(study.seeds),
+                caps={a.label: study.agent_budget(a.label) for a in study.agents},
+            ),
             "",
             poi_table(part, reps=reps),
             "",
