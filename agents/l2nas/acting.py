@@ -145,9 +145,7 @@ class Proposer:
         if not m or not top or self._nvec is None:  # no _nvec: _keep_top kept no parents
             return np.empty((0, self.search_space.alpha_dim))
         parents = self.rng.integers(0, len(top), m)
-        if self.config.mutation_ops == "actor-neighbour":
-            children = self._actor_neighbours(np.stack([top[p][1] for p in parents]), mu)
-        elif self.config.mutation_ops == "actor":
+        if self.config.mutation_ops == "actor":
             children = self._actor_mutations(np.stack([top[p][1] for p in parents]), mu)
         else:
             children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
@@ -174,22 +172,6 @@ class Proposer:
         logits = onehot @ mu / self.config.mutation_temperature
         logits = np.where(valid, logits + self.rng.gumbel(size=logits.shape), -np.inf)
         return children[np.arange(m), logits.argmax(axis=1)]
-
-    def _actor_neighbours(self, parents: np.ndarray, mu: np.ndarray) -> np.ndarray:
-        """Each parent's neighbour (any position, any other op) drawn by the actor's preference."""
-        nvec = self._nvec
-        assert nvec is not None
-        m, length, width = len(parents), len(nvec), int(nvec.max())
-        options = np.broadcast_to(np.arange(width), (length, width))
-        valid = (options < nvec[:, None])[None] & (options[None] != parents[:, :, None])  # (m, L, W)
-        children = np.repeat(parents[:, None, :], length * width, axis=1).reshape(m, length, width, length)
-        pos_idx = np.arange(length)
-        children[:, pos_idx, :, pos_idx] = np.where(valid, options[None], 0).transpose(1, 0, 2)
-        flat = children.reshape(m * length * width, length)
-        onehot = self.search_space.one_hot(flat).reshape(m, length * width, -1)
-        logits = onehot @ mu / self.config.mutation_temperature
-        logits = np.where(valid.reshape(m, -1), logits + self.rng.gumbel(size=logits.shape), -np.inf)
-        return children.reshape(m, length * width, length)[np.arange(m), logits.argmax(axis=1)]
 
     def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""

@@ -14,7 +14,7 @@ from typing import Any
 CRITIC_INPUTS = ("alpha", "onehot")
 ACTOR_PROPOSALS = ("actor", "constant", "random")
 NOISE_EDGES = ("clip", "reflect")
-MUTATION_OPS = ("uniform", "actor", "actor-neighbour")
+MUTATION_OPS = ("uniform", "actor")
 
 
 def _number(name: str, value: Any, kind: type) -> float | int:
