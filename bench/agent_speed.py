@@ -1,7 +1,7 @@
 """Wall time of one L2NAS search beside random search on the same env, in the same run (as a ratio).
 
 Usage: ``python bench/agent_speed.py [--env NB201-cifar10-v0] [--steps 1000] [--presets paper improved]
-[--cache DIR]``. Targets (issue 14, this 2-core machine): 1000 NB201 steps < 30 s, 20k DARTS steps
+[--hyperparams JSON] [--cache DIR]``. Targets (issue 14, this 2-core machine): 1000 NB201 steps < 30 s, 20k DARTS steps
 < 15 min. L2NAS sets torch to one thread inside ``learn`` (``torch_threads``). Wall time depends on
 what else runs on the machine; CPU time of this process does not, so both are printed.
 """
@@ -9,11 +9,13 @@ what else runs on the machine; CPU time of this process does not, so both are pr
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import warnings
 
 import gymnasium as gym
 import numpy as np
+import torch as th
 
 import nas_gym  # noqa: F401 (registers the env ids)
 from nas_gym.agents.baselines import RandomSearch, run_search
@@ -33,7 +35,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--env", default="NB201-cifar10-v0")
     parser.add_argument("--presets", nargs="+", default=["paper", "improved"])
+    parser.add_argument("--hyperparams", default="{}", help="JSON L2NASConfig overrides applied to every preset")
     args = parser.parse_args()
+    th.set_num_threads(1)
+    overrides = json.loads(args.hyperparams)
 
     env = gym.make(args.env, cache=args.cache, max_queries=args.steps)
     space = env.unwrapped.search_space
@@ -43,7 +48,7 @@ def main() -> None:
         env = gym.make(args.env, cache=args.cache, max_queries=args.steps)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = L2NAS("MlpPolicy", env, preset=preset, seed=0)
+            model = L2NAS("MlpPolicy", env, preset=preset, seed=0, **overrides)
         wall, cpu = timed(lambda m=model: m.learn(args.steps))
         print(
             f"{args.env}, {args.steps} steps: L2NAS {preset} {wall:.1f} s wall, {cpu:.1f} s CPU "

@@ -27,7 +27,8 @@ import nas_gym  # noqa: F401 (registers the env ids)
 from bench.l2nas_table1 import seed_list
 from bench.search_quality import best_at
 from nas_gym.agents.l2nas import L2NAS
-from nas_gym.agents.registry import run_agent, step_cap
+from nas_gym.agents.registry import run_agent
+from nas_gym.envs.api import search_env
 from nas_gym.search_log import SearchRecorder
 
 
@@ -39,7 +40,7 @@ def search(agent: str, env: gym.Env, env_id: str, seed: int, preset: str, overri
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = L2NAS("MlpPolicy", env, preset=preset, seed=seed, **overrides)
-    model.learn(step_cap(env), callback=StopTrainingOnMaxEpisodes(max_episodes=1))
+    model.learn(search_env(env).step_cap, callback=StopTrainingOnMaxEpisodes(max_episodes=1))
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import gymnasium as gym
 import numpy as np
@@ -324,3 +325,63 @@ def test_constant_actor_ablation_ignores_mu(nb201_cache):
 
     assert np.array_equal(proposal(0.9), proposal(0.1))
     assert np.abs(proposal(0.9) - 0.5).max() <= 1e-4
+
+
+def _mutated_ops(nb201_cache, mu_row: np.ndarray, **settings) -> np.ndarray:
+    """The new op at the changed edge of 4000 mutations of the all-``none`` cell (op 0 on every edge)."""
+    from nas_gym.agents.l2nas.acting import Proposer
+
+    space = _env(nb201_cache).unwrapped.search_space
+    config = replace(resolve_preset("improved", space.name), **settings)
+    proposer = Proposer(config, space, np.random.default_rng(0), 1, lambda a: np.zeros(len(a)))
+    parents = np.zeros((4000, 6), dtype=np.int64)
+    mu = np.tile(mu_row, 6)
+    if config.mutation_ops == "actor":
+        children = proposer._actor_mutations(parents, mu)
+    else:
+        proposer.top[0] = [(1.0, parents[0])]
+        children = space.discretize(proposer._mutation_candidates(mu, 0).reshape(-1, 6, 5))
+    assert ((children != 0).sum(axis=1) == 1).all()  # exactly one edge changed, never to its own op
+    return children.max(axis=1)
+
+
+def test_actor_mutations_draw_ops_from_the_actor(nb201_cache):
+    """mu = 1 on op 3 and 0 elsewhere, temperature 0.25: P(op 3) = e^4 / (e^4 + 3) among the 4 other ops."""
+    mu_row = np.array([0.0, 0.0, 0.0, 1.0, 0.0])
+    ops = _mutated_ops(nb201_cache, mu_row, mutation_ops="actor", mutation_temperature=0.25)
+    assert abs((ops == 3).mean() - np.e**4 / (np.e**4 + 3)) < 0.015, (ops == 3).mean()
+    hot = _mutated_ops(nb201_cache, mu_row, mutation_ops="actor", mutation_temperature=1.0)
+    assert abs((hot == 3).mean() - np.e / (np.e + 3)) < 0.025, (hot == 3).mean()
+    flat = _mutated_ops(nb201_cache, np.full(5, 0.5), mutation_ops="actor")  # what actor="constant" sees
+    assert np.abs(np.bincount(flat, minlength=5)[1:] / len(flat) - 0.25).max() < 0.025
+
+
+def test_uniform_mutations_ignore_the_actor(nb201_cache):
+    proposer_ops = _mutated_ops(nb201_cache, np.array([0.0, 0.0, 0.0, 1.0, 0.0]), mutation_ops="uniform",
+                                mutation_candidates=4000)  # fmt: skip
+    assert np.abs(np.bincount(proposer_ops, minlength=5)[1:] / len(proposer_ops) - 0.25).max() < 0.025
+
+
+def test_actor_switch_changes_proposals(nb201_cache):
+    """The same seed with the actor replaced by a constant or random preferences queries other cells."""
+
+    def actions(**settings):
+        settings = {"mutation_ops": "actor", **settings}
+        model = L2NAS("MlpPolicy", _env(nb201_cache, max_queries=60), preset="improved", seed=5, **settings)
+        model.learn(60)
+        return model.replay_buffer.actions[:60, 0].copy()
+
+    full = actions()
+    assert np.array_equal(full, actions())
+    for ablation in ("constant", "random"):
+        assert not np.array_equal(full[40:], actions(actor_proposals=ablation)[40:]), ablation
+    assert not np.array_equal(full[40:], actions(mutation_ops="uniform")[40:])
+
+
+def test_mutation_settings_are_validated():
+    with pytest.raises(ValueError, match="mutation_ops"):
+        L2NASConfig(mutation_ops="gaussian")
+    with pytest.raises(ValueError, match="mutation_temperature"):
+        L2NASConfig(mutation_temperature=0.0)
+    with pytest.raises(ValueError, match="actor_entropy"):
+        L2NASConfig(actor_entropy=-1.0)

@@ -75,6 +75,8 @@ class Proposer:
         """Alphas ``(n_envs, dim)`` in [0, 1] to execute at ``step`` given ``mu`` ``(n_envs, dim)``."""
         if self.config.actor_proposals == "constant":  # ablation: the actor replaced by a constant
             mu = np.full_like(mu, 0.5)
+        elif self.config.actor_proposals == "random":  # ablation: ... or by random preferences
+            mu = self.rng.uniform(0.0, 1.0, mu.shape)
         eps = self.exploration_rate(step)
         alpha = np.empty_like(mu, dtype=np.float64)
         for i in range(len(mu)):
@@ -137,18 +139,43 @@ class Proposer:
         half_widths = np.geomspace(lo, hi, n)[:, None]
         return self._edge(mu + self.rng.uniform(-1.0, 1.0, (n, dim)) * half_widths)
 
-    def _mutation_candidates(self, env_index: int) -> np.ndarray:
+    def _mutation_candidates(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """One-op mutations of the search's best architectures, as their one-hot alphas."""
         top, m = self.top[env_index], self.config.mutation_candidates
         if not m or not top or self._nvec is None:  # no _nvec: _keep_top kept no parents
             return np.empty((0, self.search_space.alpha_dim))
         parents = self.rng.integers(0, len(top), m)
-        children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
+        if self.config.mutation_ops == "actor":
+            children = self._actor_mutations(np.stack([top[p][1] for p in parents]), mu)
+        else:
+            children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
         return self.search_space.one_hot(children).reshape(m, -1).astype(np.float64)
+
+    def _actor_mutations(self, parents: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """Each parent ``(m, code_length)`` with one uniformly chosen position changed to an op drawn
+        from the actor's distribution over that position's other options.
+
+        An option's logit is ``<one_hot(child), mu> / mutation_temperature``: how strongly mu(s)
+        prefers the child, which works for every space's alpha layout (per-edge op rows on NB201,
+        ops and inputs on DARTS, the flat blocks of OFA). Sampled by Gumbel-max.
+        """
+        nvec, m = self._nvec, len(parents)
+        assert nvec is not None  # _mutation_candidates returns before this without parents
+        mutable = np.flatnonzero(nvec > 1)
+        pos = mutable[self.rng.integers(0, len(mutable), m)]
+        width = int(nvec.max())
+        options = np.broadcast_to(np.arange(width), (m, width))
+        valid = (options < nvec[pos][:, None]) & (options != parents[np.arange(m), pos][:, None])
+        children = np.repeat(parents[:, None, :], width, axis=1)
+        children[np.arange(m)[:, None], np.arange(width)[None, :], pos[:, None]] = np.where(valid, options, 0)
+        onehot = self.search_space.one_hot(children.reshape(m * width, -1)).reshape(m, width, -1)
+        logits = onehot @ mu / self.config.mutation_temperature
+        logits = np.where(valid, logits + self.rng.gumbel(size=logits.shape), -np.inf)
+        return children[np.arange(m), logits.argmax(axis=1)]
 
     def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""
-        candidates = np.concatenate([self._actor_candidates(mu), self._mutation_candidates(env_index)])
+        candidates = np.concatenate([self._actor_candidates(mu), self._mutation_candidates(mu, env_index)])
         n, dim = candidates.shape
         score = self.score(candidates)
         if self.config.avoid_repeats:

@@ -14,6 +14,7 @@ from typing import Any
 CRITIC_INPUTS = ("alpha", "onehot")
 ACTOR_PROPOSALS = ("actor", "constant", "random")
 NOISE_EDGES = ("clip", "reflect")
+MUTATION_OPS = ("uniform", "actor")
 
 
 def _number(name: str, value: Any, kind: type) -> float | int:
@@ -81,6 +82,17 @@ class L2NASConfig:
     ``screen_candidates``): the critic ranks the actor's proposals and these together."""
     mutation_parents: int = 10
     """How many of the search's best architectures (by reward) the mutations start from."""
+    mutation_ops: str = "uniform"
+    """Where a mutation's new op comes from: ``"uniform"`` (any other op, as REA) or ``"actor"``
+    (drawn from the actor's distribution over the position's other options,
+    ``softmax(<one_hot(child), mu(s)> / mutation_temperature)``), so the learned actor steers
+    which neighbours of the best architectures the critic gets to screen."""
+    mutation_temperature: float = 0.25
+    """Temperature of the actor's op distribution for ``mutation_ops="actor"`` (mu lies in (0, 1),
+    so 0.25 lets one op be at most e^4 ~ 55 times as likely as another)."""
+    actor_entropy: float = 0.0
+    """Weight of an entropy bonus on the actor's per-row op distribution ``softmax(mu / relax_temperature)``
+    in its loss: it keeps mu from saturating on one architecture, so its distribution stays informative."""
     actor_proposals: str = "actor"
     """Ablation switch: ``"actor"`` (mu(s)), ``"constant"`` (mu replaced by 0.5 everywhere) or
     ``"random"`` (screened proposals drawn uniformly instead of around mu(s))."""
@@ -111,7 +123,12 @@ class L2NASConfig:
         self._check_ranges()
 
     def _check_ranges(self) -> None:
-        choices = (("critic_input", CRITIC_INPUTS), ("noise_edge", NOISE_EDGES), ("actor_proposals", ACTOR_PROPOSALS))
+        choices = (
+            ("critic_input", CRITIC_INPUTS),
+            ("noise_edge", NOISE_EDGES),
+            ("actor_proposals", ACTOR_PROPOSALS),
+            ("mutation_ops", MUTATION_OPS),
+        )
         for name, allowed in choices:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"L2NAS setting {name!r} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -120,11 +137,15 @@ class L2NASConfig:
         for name in ("batch_size", "c_max", "buffer_size", "n_critics", "torch_threads", "mutation_parents"):
             if getattr(self, name) < 1:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 1, got {getattr(self, name)}")
-        for name in ("noise", "warmup_steps", "screen_candidates", "mutation_candidates", "actor_lr", "critic_lr"):
+        non_negative = ("noise", "warmup_steps", "screen_candidates", "mutation_candidates", "actor_lr", "critic_lr")
+        for name in (*non_negative, "actor_entropy"):
             if getattr(self, name) < 0:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 0, got {getattr(self, name)}")
-        if self.relax_temperature <= 0 or min(self.screen_noise) <= 0 or min(self.net_arch) < 1:
-            raise ValueError("L2NAS settings 'relax_temperature', 'screen_noise' and 'net_arch' must be positive")
+        if min(self.relax_temperature, self.mutation_temperature, *self.screen_noise) <= 0 or min(self.net_arch) < 1:
+            raise ValueError(
+                "L2NAS settings 'relax_temperature', 'mutation_temperature', 'screen_noise' and 'net_arch' "
+                "must be positive"
+            )
 
     @classmethod
     def field_names(cls) -> frozenset[str]:
@@ -156,7 +177,9 @@ class L2NASConfig:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 
 
-_FLOATS = frozenset({"quantile", "actor_lr", "critic_lr", "relax_temperature", "noise"})
+_FLOATS = frozenset(
+    {"quantile", "actor_lr", "critic_lr", "relax_temperature", "noise", "mutation_temperature", "actor_entropy"}
+)
 _INTS = frozenset(
     {
         "batch_size",

@@ -196,7 +196,10 @@ class L2NAS(OffPolicyAlgorithm):
             critic_loss.backward()
             self.policy.critic_optimizer.step()
 
-            actor_loss = -self.policy.q_values(self._relax(self.policy.alpha(obs))).mean()
+            mu = self.policy.alpha(obs)
+            actor_loss = -self.policy.q_values(self._relax(mu)).mean()
+            if self.config.actor_entropy > 0:
+                actor_loss = actor_loss - self.config.actor_entropy * self._entropy(mu)
             self.policy.actor_optimizer.zero_grad()
             actor_loss.backward()
             self.policy.actor_optimizer.step()
@@ -221,6 +224,11 @@ class L2NAS(OffPolicyAlgorithm):
             return alpha
         rows = alpha.reshape(len(alpha), -1, self._space.alpha_shape[-1])
         return th.softmax(rows / self.config.relax_temperature, dim=-1).reshape(len(alpha), -1)
+
+    def _entropy(self, alpha: th.Tensor) -> th.Tensor:
+        """Mean entropy of the actor's per-row op distributions ``softmax(mu / relax_temperature)``."""
+        rows = alpha.reshape(len(alpha), -1, self._space.alpha_shape[-1]) / self.config.relax_temperature
+        return -(th.softmax(rows, dim=-1) * th.log_softmax(rows, dim=-1)).sum(dim=-1).mean()
 
     def learn(
         self: SelfL2NAS,
