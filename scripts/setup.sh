@@ -42,8 +42,8 @@ QUIET_EDITABLE="ignore:Editable installation"
 PYTHONWARNINGS=$QUIET_EDITABLE pip_install .venv -e ".[test]"
 
 # .venv-interop: the third-party RL clients of the interop extra, layered over .venv (a .pth adds
-# .venv's packages after its own), because rl_zoo3 pins older pillow and python-dateutil than the
-# rest of the suite uses. Only tests/test_interop.py runs there.
+# .venv's packages after its own), because rl_zoo3 pins older pillow and python-dateutil (and
+# tianshou older pandas) than the rest of the suite uses. Only tests/test_interop.py runs there.
 setup_interop() {
     [ -x .venv-interop/bin/python ] || .venv/bin/python -m venv .venv-interop
     local base own

@@ -2,7 +2,9 @@
 
 rl_zoo3 train (PPO on the continuous and the discrete id, TD3) with the project's YAML files,
 ``--env-kwargs`` and the eval callback, then rl_zoo3 enjoy of the saved model; sb3-contrib
-TQC; TorchRL's ``GymEnv`` with ``check_env_specs``; and the CleanRL-style scripts of examples/.
+TQC and MaskablePPO; Tianshou 2's high-level PPO, SAC and TD3; TorchRL's ``GymEnv`` with
+``check_env_specs``; and the CleanRL-style scripts of examples/. RLlib is not here: ray[rllib]
+2.60 pins gymnasium 1.2.2 (docs/interop.md gives the command that was run).
 
 The clients come with the ``interop`` extra. rl_zoo3 pins older pillow and python-dateutil
 than the rest of the suite uses, so scripts/test.sh installs them in ``.venv-interop`` (layered
@@ -70,6 +72,54 @@ def test_sb3_contrib_tqc_learns_a_few_hundred_steps(nb201_cache):
     assert model.num_timesteps == 300 and model.replay_buffer.size() == 300
     action, _ = model.predict(env.reset(seed=1)[0], deterministic=True)
     assert env.action_space.contains(action)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_sb3_contrib_maskable_ppo_with_an_all_true_mask(nb201_cache):
+    """MaskablePPO needs a mask wrapper; every op code is valid, so the mask is all True."""
+    sb3_contrib = client("sb3_contrib")
+    import gymnasium as gym
+    from sb3_contrib.common.wrappers import ActionMasker
+
+    env = gym.make(DISCRETE_ID, cache=nb201_cache, max_queries=64)
+    env = ActionMasker(env, lambda e: np.ones(int(e.action_space.nvec.sum()), dtype=bool))  # 6 x 5 op codes
+    model = sb3_contrib.MaskablePPO("MlpPolicy", env, n_steps=128, batch_size=64, n_epochs=2, seed=0, device="cpu")
+    model.learn(384)
+    assert model.num_timesteps == 384
+    action, _ = model.predict(env.reset(seed=1)[0], action_masks=env.action_masks(), deterministic=True)
+    assert env.action_space.contains(action)
+
+
+@pytest.mark.parametrize("algo", ["ppo", "sac", "td3"])
+@pytest.mark.usefixtures("one_thread")
+def test_tianshou_high_level_api_trains(algo, nb201_cache, tmp_path, monkeypatch):
+    """Tianshou 2's experiment builders on the continuous id (the high-level API has no MultiDiscrete)."""
+    client("tianshou")
+    from tianshou.highlevel.config import OffPolicyTrainingConfig, OnPolicyTrainingConfig
+    from tianshou.highlevel.env import EnvFactoryRegistered, VectorEnvType
+    from tianshou.highlevel.experiment import (
+        ExperimentConfig,
+        PPOExperimentBuilder,
+        SACExperimentBuilder,
+        TD3ExperimentBuilder,
+    )
+
+    monkeypatch.chdir(tmp_path)
+    factory = EnvFactoryRegistered(task=ENV_ID, venv_type=VectorEnvType.DUMMY, cache=nb201_cache, max_queries=50)
+    config = ExperimentConfig(seed=0, device="cpu", watch=False, persistence_enabled=False)
+    common = {"max_epochs": 1, "epoch_num_steps": 300, "num_training_envs": 1, "num_test_envs": 1}
+    common["test_step_num_episodes"] = 1
+    if algo == "ppo":
+        training = OnPolicyTrainingConfig(**common, buffer_size=100, collection_step_num_env_steps=100, batch_size=50)
+        builder = PPOExperimentBuilder(factory, config, training)  # warns on any [-1, 1] Box: harmless
+    else:
+        off = {"buffer_size": 300, "collection_step_num_env_steps": 1, "batch_size": 32, "start_timesteps": 64}
+        training = OffPolicyTrainingConfig(**common, **off)
+        builder = {"sac": SACExperimentBuilder, "td3": TD3ExperimentBuilder}[algo](factory, config, training)
+    stats = builder.build().run().trainer_result
+    assert stats is not None and stats.train_step == 300 and stats.train_episode == 6
+    # a test search is 50 queries, each rewarded 100 ** val12 (a fraction): in [1, 100]
+    assert stats.test_episode >= 1 and 50 < stats.best_reward < 50 * 100
 
 
 @pytest.mark.parametrize("env_id", [ENV_ID, DISCRETE_ID])

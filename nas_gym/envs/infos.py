@@ -24,21 +24,25 @@ class StepInfos:
     and the space's structured form (DARTS ``genotype``, OFA ``arch_dict``), and the same forms of
     its best architecture so far under ``best_<key>``. The best forms are cached per search and
     rebuilt only when the best changes; :meth:`update_best` must run once per step, before
-    :meth:`build` or :meth:`batched`.
+    :meth:`build` or :meth:`batched`. The best strings are kept in one object array, so a batch
+    gathers them with one index instead of one Python call per search.
     """
 
     def __init__(self, space: SearchSpace, num_envs: int):
         self.space = space
         self._best_key = np.zeros(num_envs, dtype=np.int64)  # the key whose forms are cached ...
         self._has_best = np.zeros(num_envs, dtype=bool)  # ... once the search has a best
-        self._best_forms: list[dict[str, Any]] = [self.forms(None)] * num_envs
+        self._best_arch: np.ndarray = np.full(num_envs, "", dtype=object)  # strings: never copied
+        self._best_structured: list[Any] = [{}] * num_envs  # the structured form, when the space has one
 
     def reset(self, which: np.ndarray | None = None) -> None:
         """Forget the best of the searches in ``which`` (boolean mask; all when ``None``)."""
         sel = slice(None) if which is None else which
         self._has_best[sel] = False
-        for i in range(len(self._best_forms)) if which is None else np.flatnonzero(which):
-            self._best_forms[i] = self.forms(None)
+        self._best_arch[sel] = ""
+        if self.space.structured_key:
+            for i in range(len(self._best_structured)) if which is None else np.flatnonzero(which):
+                self._best_structured[i] = {}
 
     def forms(self, codes: np.ndarray | None) -> dict[str, Any]:
         """``arch`` (string) and the structured form of ``codes`` (one row); empty values for ``None``."""
@@ -55,8 +59,12 @@ class StepInfos:
         changed = (has & (~self._has_best[rows] | (keys != self._best_key[rows]))).nonzero()[0]
         if not len(changed):  # the usual step: no best changed
             return
+        key = self.space.structured_key
         for j in changed.tolist():
-            self._best_forms[rows[j]] = self.forms(batch["best_codes"][j])
+            forms = self.forms(batch["best_codes"][j])
+            self._best_arch[rows[j]] = forms["arch"]
+            if key:
+                self._best_structured[rows[j]] = forms[key]
         self._best_key[rows[changed]], self._has_best[rows[changed]] = keys[changed], True
 
     def build(self, batch: dict[str, np.ndarray], rows: np.ndarray) -> list[dict[str, Any]]:
@@ -64,10 +72,13 @@ class StepInfos:
         infos = []
         # one tolist() per column gives each row's Python scalar (what .item() gives) at a fraction of the cost
         columns = {k: v.tolist() if v.ndim == 1 else v for k, v in batch.items()}
+        key = self.space.structured_key
         for j, i in enumerate(rows.tolist()):
             info: dict[str, Any] = {k: c[j] for k, c in columns.items()}
             info.update(self.forms(batch["codes"][j]))
-            info.update({f"best_{k}": _unshared(v) for k, v in self._best_forms[i].items()})  # never shared
+            info["best_arch"] = self._best_arch[i]
+            if key:
+                info[f"best_{key}"] = copy.deepcopy(self._best_structured[i])  # never shared between infos
             infos.append(info)
         return infos
 
@@ -84,9 +95,11 @@ class StepInfos:
         key = self.space.structured_key
         if key:
             put(out, key, list(self.space.to_structured(codes)), at, n)
-        for k in self._best_forms[0]:
-            values = [_unshared(f[k]) for f in (self._best_forms[i] for i in at.tolist())]
-            put(out, f"best_{k}", values, at, n)
+        best_arch = np.full(n, None, dtype=object)
+        best_arch[at] = self._best_arch[at]
+        add_column(out, "best_arch", best_arch, at, n)
+        if key:
+            put(out, f"best_{key}", [copy.deepcopy(self._best_structured[i]) for i in at.tolist()], at, n)
         return out
 
 
@@ -106,9 +119,10 @@ def _column(v: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
 
 def objects(values: list, at: np.ndarray, n: int) -> np.ndarray:
     """An ``n``-row object array holding ``values`` at ``at`` (``None`` elsewhere)."""
+    if len(values) != len(at):
+        raise ValueError(f"{len(values)} values for {len(at)} rows")
     full = np.full(n, None, dtype=object)
-    for i, value in zip(at.tolist(), values, strict=True):
-        full[i] = value
+    full[at] = np.fromiter(values, dtype=object, count=len(values))  # one by one: sequences stay whole
     return full
 
 
@@ -140,8 +154,3 @@ def put(out: dict[str, Any], key: str, values: list, at: np.ndarray, n: int) -> 
     for i, value in zip(at.tolist(), values, strict=True):
         column[i] = value
     add_column(out, key, column, at, n)
-
-
-def _unshared(value: Any) -> Any:
-    """A copy of ``value`` no other info shares (strings are immutable: they are their own copy)."""
-    return value if type(value) is str else copy.deepcopy(value)
