@@ -20,6 +20,7 @@ import torch as th
 import nas_gym  # noqa: F401 (registers the env ids)
 from nas_gym.agents.baselines import RandomSearch, run_search
 from nas_gym.agents.l2nas import L2NAS
+from nas_gym.envs.api import search_env
 
 
 def timed(fn) -> tuple[float, float]:
@@ -41,7 +42,7 @@ def main() -> None:
     overrides = json.loads(args.hyperparams)
 
     env = gym.make(args.env, cache=args.cache, max_queries=args.steps)
-    space = env.unwrapped.search_space
+    space = search_env(env).search_space
     rs_wall, rs_cpu = timed(lambda: run_search(RandomSearch(space, np.random.default_rng(0)), env, seed=0))
     print(f"{args.env}, {args.steps} steps: random search {rs_wall:.2f} s wall, {rs_cpu:.2f} s CPU", flush=True)
     for preset in args.presets:

@@ -69,7 +69,8 @@ def main() -> None:
     for env_id in args.envs:
         for agent in agents:
             label = (args.label or args.preset) if agent == "l2nas" else agent
-            start, values, uniques, steps = time.perf_counter(), {b: [] for b in args.budgets}, [], []
+            start, uniques, steps = time.perf_counter(), [], []
+            values: dict[int, list[float]] = {b: [] for b in args.budgets}
             for seed in seed_list(args.seeds):
                 env = SearchRecorder(gym.make(env_id, cache=args.cache, **env_kwargs))
                 search(agent, env, env_id, seed, args.preset, overrides)

@@ -45,7 +45,7 @@ def main() -> None:
     baselines = sorted({r["label"] for r in rows} - {args.label})
     print(f"| env | signal | budget | {args.label} | " + " | ".join(f"{b} (PoI [95% CI])" for b in baselines) + " |")
     print("|---" * (4 + len(baselines)) + "|")
-    tally = defaultdict(int)
+    tally: defaultdict[str, int] = defaultdict(int)
     for (env, signal, budget), by_label in sorted(cells.items()):
         if args.label not in by_label:
             continue
