@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from typing import Any
 
 import numpy as np
 
@@ -54,13 +55,13 @@ class SMACRandomForest(Searcher):
         self.smac = smac.HyperparameterOptimizationFacade(
             scenario, lambda config, seed=0: 0.0, overwrite=True, logging_level=40
         )
-        self.trial = None
+        self.trial: Any = None  # SMAC's pending TrialInfo
 
     def ask(self) -> np.ndarray:
         if self.trial is not None:
             raise RuntimeError("ask() twice without tell()")
-        self.trial = self.smac.ask()
-        return np.array([int(self.trial.config[n]) for n in self.names], dtype=np.int64)
+        trial = self.trial = self.smac.ask()
+        return np.array([int(trial.config[n]) for n in self.names], dtype=np.int64)
 
     def tell(self, codes: np.ndarray, score: float) -> None:
         if self.trial is None:
