@@ -331,3 +331,28 @@ def test_bench_help_lists_every_bundled_study():
     assert result.exit_code == 0
     assert len(bundled_studies()) >= 7
     assert all(name in result.output for name in bundled_studies())
+
+
+def test_reports_script_regenerates_reports_and_the_leaderboard(results_dir, tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = tmp_path / "root"
+    shutil.copytree(results_dir, root / "mine")  # not a bundled study's name: reported by its own study.yaml
+    (root / "empty").mkdir()
+    (root / "empty" / "study.yaml").write_text((results_dir / "study.yaml").read_text())  # no finished cell
+    script = Path(__file__).resolve().parents[1] / "scripts" / "reports.sh"
+    env = {**os.environ, "PYTHON": sys.executable, "REPS": "100", "LEADERBOARD_STUDIES": "mine empty"}
+    docs = tmp_path / "docs"
+    done = subprocess.run(["bash", str(script), str(root), str(docs)], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 report(s) written, 0 failed" in done.stdout and "has no finished cell yet" in done.stdout
+    assert (docs / "mine" / "report.md").read_text().startswith("# Results of study `report-test`")
+    assert not (docs / "empty").exists()
+    board = (docs / "leaderboard.md").read_text()
+    assert "| rea |" in board and "| rs |" in board and "over 8 cells" in board  # 2 datasets x 2 signals x 2 budgets
+    usage = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage: bash scripts/reports.sh RESULTS_ROOT" in usage.stderr

@@ -7,6 +7,7 @@ from nas_gym.agents.baselines.local_search import LocalSearch
 from nas_gym.agents.baselines.optuna_samplers import OptunaRandom, OptunaTPE
 from nas_gym.agents.baselines.random_search import RandomSearch
 from nas_gym.agents.baselines.reinforce import Reinforce
+from nas_gym.agents.baselines.smac_rf import SMACRandomForest
 
 SEARCHERS: dict[str, type[Searcher]] = {
     "rs": RandomSearch,
@@ -16,6 +17,7 @@ SEARCHERS: dict[str, type[Searcher]] = {
     "bananas": Bananas,
     "tpe": OptunaTPE,
     "optuna-rs": OptunaRandom,
+    "smac": SMACRandomForest,
 }
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "RandomSearch",
     "RegularizedEvolution",
     "Reinforce",
+    "SMACRandomForest",
     "Searcher",
     "run_search",
 ]

@@ -82,12 +82,20 @@ def report(
     results: Path = typer.Argument(..., help="results folder written by nas-gym bench"),
     out: Path | None = typer.Option(None, "--out", help="where report.md, results.csv and plots go (default: RESULTS)"),
     reps: int = typer.Option(2000, "--reps", help="bootstrap resamples of the 95% CIs"),
+    study: str | None = typer.Option(
+        None,
+        "--study",
+        help="report by this study (YAML or bundled name) instead of RESULTS/study.yaml, "
+        "e.g. when RESULTS was filled part by part with partial study files",
+    ),
 ) -> None:
     """Tidy results.csv, markdown tables (mean ± std, IQM [95% CI], copied published numbers) and plots."""
+    from nas_gym.harness.study import resolve_study_path
     from nas_gym.report import write_report
 
     try:
-        files = write_report(results, out or results, reps=reps)
+        study_file = resolve_study_path(study) if study else None
+        files = write_report(results, out or results, reps=reps, study_file=study_file)
     except (FileNotFoundError, ValueError) as err:
         console.print(f"[red]{err}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None

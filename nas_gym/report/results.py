@@ -129,12 +129,17 @@ class Results:
     missing: list[tuple[Cell, str]]
 
 
-def load_results(root: str | Path) -> Results:
-    """Every finished cell of the study in ``root`` (see :class:`~nas_gym.harness.store.ResultStore`)."""
+def load_results(root: str | Path, study_file: str | Path | None = None) -> Results:
+    """Every finished cell of the study in ``root`` (see :class:`~nas_gym.harness.store.ResultStore`).
+
+    The study is ``root/study.yaml`` (the last one `nas-gym bench` ran into ``root``) unless
+    ``study_file`` names another: a folder filled part by part with partial study files holds only
+    the last part's YAML, and the full study's cells are found by their keys all the same.
+    """
     root = Path(root)
     if not (root / STUDY_FILE).is_file():
         raise FileNotFoundError(f"{root} holds no {STUDY_FILE}; run `nas-gym bench STUDY --out {root}` first")
-    study = load_study(root / STUDY_FILE)
+    study = load_study(root / STUDY_FILE if study_file is None else study_file)
     store = ResultStore(root)
     runs, missing = [], []
     for cell in study.cells():

@@ -45,9 +45,12 @@ def cap_lines(study: Study) -> list[str]:
     ]
 
 
-def write_report(results_dir: str | Path, out: str | Path | None = None, reps: int = 2000) -> list[Path]:
-    """Write ``results.csv``, ``report.md`` and ``plots/`` for the study in ``results_dir`` into ``out``."""
-    results = load_results(results_dir)
+def write_report(
+    results_dir: str | Path, out: str | Path | None = None, reps: int = 2000, study_file: str | Path | None = None
+) -> list[Path]:
+    """Write ``results.csv``, ``report.md`` and ``plots/`` for the study in ``results_dir`` into ``out``
+    (``study_file``: report by that study instead of ``results_dir/study.yaml``, see :func:`load_results`)."""
+    results = load_results(results_dir, study_file)
     out = Path(out or results_dir)
     out.mkdir(parents=True, exist_ok=True)
     frame = tidy(results)
