@@ -55,10 +55,16 @@ class AgentEntry:
 _BOTH = ("continuous", "discrete")
 ENV_SEARCHERS: dict[str, type[Searcher]] = {"ofa-evolution": OFAEvolution}
 """Ask/tell searchers built from the env (its latency model and limit), not from the space alone."""
-L2NAS_PRESETS = {"l2nas": "improved", "l2nas-paper": "paper", "l2nas-paper-lr1e-4": "paper-lr1e-4"}
+L2NAS_PRESETS = {
+    "l2nas": "improved",
+    "l2nas-v2": "improved",
+    "l2nas-paper": "paper",
+    "l2nas-paper-lr1e-4": "paper-lr1e-4",
+}
 
 AGENTS: dict[str, AgentEntry] = {
     "l2nas": AgentEntry("l2nas", ("continuous",), True, "L2NAS, our improved preset"),
+    "l2nas-v2": AgentEntry("l2nas", ("continuous",), True, "L2NAS, the previous improved preset (v2, issue 14)"),
     "l2nas-paper": AgentEntry("l2nas", ("continuous",), True, "L2NAS with the paper's printed hyperparameters"),
     "l2nas-paper-lr1e-4": AgentEntry(
         "l2nas", ("continuous",), True, "L2NAS as printed but actor lr 1e-4 and reflected noise (reproduces Table 1)"
