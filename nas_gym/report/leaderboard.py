@@ -226,11 +226,10 @@ def status_summary(status: pd.DataFrame) -> str:
         notes.append("not run: " + ", ".join(sorted(set(not_run.dataset))))
     for mark in ("unfinished", "cut"):
         if (status.status == mark).any():
-            notes.append(f"{mark} {int((status.status == mark).sum())}")
+            notes.append(f"{mark}: {int((status.status == mark).sum())}")
     fewer = status[status.status == "fewer seeds"]
-    if not fewer.empty:
-        seeds = "/".join(sorted({f"{r.seeds}/{r.of}" for r in fewer.itertuples()}))
-        notes.append(f"{seeds} seeds {len(fewer)}")
+    for seeds, cells in fewer.groupby(["seeds", "of"]).size().items():
+        notes.append(f"{seeds[0]}/{seeds[1]} seeds: {cells}")
     return f"{n_full}/{len(status)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
