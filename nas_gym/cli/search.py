@@ -84,7 +84,7 @@ def search(
         best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_report_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
-    if AGENTS[agent].kind != "searcher":
+    if AGENTS[agent].uses_torch:
         import torch
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
