@@ -27,7 +27,7 @@ from nas_gym.report.leaderboard import (
     load_frames,
     write_leaderboard,
 )
-from nas_gym.report.stats import bh_adjust, paired_test
+from nas_gym.report.stats import bh_adjust, paired_test, smallest_p
 
 OPTIMUM = 94.37
 SEEDS = range(10)
@@ -103,6 +103,9 @@ def test_paired_test_is_exact_and_handles_zero_variance():
         _, p = paired_test(np.full(10, OPTIMUM), np.array([OPTIMUM] * 8 + [94.0, 94.0]))
         assert p == pytest.approx(0.5)  # 2 seeds of evidence: 2 of the 4 sign patterns are as extreme
     assert paired_test(np.arange(5.0) + 1, np.arange(5.0))[1] == pytest.approx(2 / 2**5)  # 0.0625: never < 5%
+    assert smallest_p(np.arange(5.0) + 1, np.arange(5.0)) == pytest.approx(2 / 2**5)
+    assert smallest_p(np.full(10, OPTIMUM), np.array([OPTIMUM] * 4 + [94.0] * 6)) == pytest.approx(2 / 2**6)
+    assert smallest_p(np.zeros(3), np.zeros(3)) == 1.0
     with pytest.raises(ValueError, match="same seeds"):
         paired_test(np.zeros(3), np.zeros(4))
 
@@ -114,7 +117,7 @@ def test_paired_test_is_symmetric_and_a_probability(pairs):
     diff, p = paired_test(x, y)
     back, q = paired_test(y, x)
     assert 0.0 < p <= 1.0 and p == pytest.approx(q) and diff == pytest.approx(-back)
-    assert p >= 2 / 2 ** len(x) - 1e-12
+    assert p >= smallest_p(x, y) - 1e-12 >= 2 / 2 ** len(x) - 1e-12
 
 
 def test_bh_adjustment_is_scipys():
@@ -165,7 +168,11 @@ def test_wins_and_losses_come_from_the_paired_test(csvs):
     grid = board.status[board.status.study == "grid"]
     league = leagues_of(grid, "grid")[1]
     tests = league_tests(board.pairs, league)
-    assert len(tests) == 3 * 4  # 3 pairs x 4 cells, Benjamini-Hochberg over these 12
+    assert len(tests) == 3 * 4  # 3 pairs x 4 cells
+    # Benjamini-Hochberg over the 4 with >= 6 seeds of differing results: opt-low, near-low at cifar10 500,
+    # opt-low, near-low at cifar100 100; identical agents and opt-near (2 seeds differ) cannot be significant
+    assert tests.testable.sum() == 4 and tests[~tests.testable].p_adjusted.isna().all()
+    assert (tests[~tests.testable].verdict == "nsd").all()
     table = leaderboard(board.stats, tests, league)
     assert table.index.tolist() == ["opt", "near", "low"]
     assert table.loc["opt"].tolist() == [pytest.approx(1.625), 4, 2, 0, 6, 4]
@@ -183,6 +190,7 @@ def test_markdown_shows_not_run_parts_and_never_ranks_short_agents_with_the_rest
     table = grid_full.split("\n\n")[2].splitlines()
     assert [line.split(" | ")[0][2:] for line in table[2:]] == ["opt", "near", "low"]
     assert "| opt | 1.62 | 2 | 0 | 6 | 4/4 |" in table
+    assert "12 paired comparisons, 4 of them testable, 3 significant after Benjamini-Hochberg" in grid_full
     assert "f 3/4 (7/10 seeds: 1); t 1/4 (not run: cifar100; cut: 2)" in grid_full
     assert "| t | 1/4 (not run: cifar100; cut: 2) | – |" in text  # coverage: nb201, then nb301 (not its study)
     assert "the cells of other (5 seeds) cannot show a significant difference" in text
