@@ -191,8 +191,8 @@ def test_markdown_shows_not_run_parts_and_never_ranks_short_agents_with_the_rest
     assert [line.split(" | ")[0][2:] for line in table[2:]] == ["opt", "near", "low"]
     assert "| opt | 1.62 | 2 | 0 | 6 | 4/4 |" in table
     assert "12 paired comparisons, 4 of them testable, 3 significant after Benjamini-Hochberg" in grid_full
-    assert "f 3/4 (7/10 seeds: 1); t 1/4 (not run: cifar100; cut: 2)" in grid_full
-    assert "| t | 1/4 (not run: cifar100; cut: 2) | – |" in text  # coverage: nb201, then nb301 (not its study)
+    assert "f 3/4 (7/10 seeds: 1); t 1/4 (not run: 1 (cifar100); cut: 2)" in grid_full
+    assert "| t | 1/4 (not run: 1 (cifar100); cut: 2) | – |" in text  # coverage: nb201, then nb301 (not its study)
     assert "the cells of other (5 seeds) cannot show a significant difference" in text
     assert "| nb201 | cifar10 | val12 | unique | 500 | 4 | opt | 94.37 ± 0.00 | 10 |" in text
     assert "t (cut), f" not in text and "f (7/10 seeds), t (cut)" in text  # not ranked, with the mark

@@ -224,12 +224,12 @@ def leaderboard(stats: pd.DataFrame, tests: pd.DataFrame, league: League) -> pd.
 
 
 def status_summary(status: pd.DataFrame) -> str:
-    """``k/M`` cells with every seed, then the marks of the others (e.g. ``not run: mbv3-w1.2``)."""
+    """``k/M`` cells with every seed, then the marks of the others (e.g. ``not run: 3 (mbv3-w1.2)``)."""
     n_full = int((status.status == FULL).sum())
     notes = []
     not_run = status[status.status == "not run"]
     if not not_run.empty:
-        notes.append("not run: " + ", ".join(sorted(set(not_run.dataset))))
+        notes.append(f"not run: {len(not_run)} ({', '.join(sorted(set(not_run.dataset)))})")
     for mark in ("unfinished", "cut"):
         if (status.status == mark).any():
             notes.append(f"{mark}: {int((status.status == mark).sum())}")
@@ -250,7 +250,8 @@ def league_markdown(stats: pd.DataFrame, pairs: pd.DataFrame, status: pd.DataFra
     cells_of = full_cells(status)
     short = [agent for agent in league.agents if len(cells_of[agent]) < n_scope]
     n_out = n_scope - len(league.cells)
-    dropped = f"; left out: {n_out} cells where {', '.join(short)} lack seeds" if short else ""
+    cells_word = "cell" if n_out == 1 else "cells"
+    dropped = f"; left out: {n_out} {cells_word} not finished with every seed by {', '.join(short)}" if short else ""
     lines = [
         f"### {league.title}",
         "",
