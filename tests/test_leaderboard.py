@@ -223,3 +223,17 @@ def test_leaderboard_cli(csvs, tmp_path):
     assert out.read_text().startswith("# Cross-space leaderboard") and (out.parent / "leaderboard-pairs.csv").exists()
     missing = CliRunner().invoke(app, ["leaderboard", str(tmp_path / "nope.csv"), "--out", str(out)])
     assert missing.exit_code == 2 and "no such results.csv" in missing.output
+
+
+def test_a_study_rerunning_one_agent_joins_the_tables_of_its_protocols(csvs, tmp_path):
+    """As when a new preset of an agent is run as its own study over the same cells."""
+    rerun = [r for r in grid_rows() if r["agent"] == "opt"]
+    path = tmp_path / "rerun" / "results.csv"
+    path.parent.mkdir()
+    pd.DataFrame([{**r, "study": "rerun", "agent": "new"} for r in rerun]).to_csv(path, index=False)
+    board = Board.of(load_frames([*csvs, path]))
+    assert [league.agents for league in leagues_of(board.status, "All cells")] == [("low", "opt")]
+    grid = board.status[board.status.space == "nb201"]
+    assert leagues_of(grid, "grid")[1].agents == ("low", "near", "new", "opt")  # ranked beside the grid's agents
+    text = leaderboard_markdown(load_frames([*csvs, path]), reps=100)
+    assert "new 4/4 (in 1 of 2 protocols)" in text
