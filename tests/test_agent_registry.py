@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from nas_gym.agents.registry import AGENTS, agents_that_fit, check_fits, check_hyperparameters, hyperparameter_names
 from nas_gym.cli import app
-from nas_gym.harness.study import StudyError, check_envs, parse_study
+from nas_gym.harness import StudyError, check_envs, parse_study
 
 runner = CliRunner()
 
