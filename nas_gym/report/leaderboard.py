@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nas_gym.report.stats import bh_adjust, paired_difference_ci, paired_test
+from nas_gym.report.stats import bh_adjust, paired_difference_ci, paired_test, smallest_p
 
 CELL = ["space", "dataset", "signal", "budget_kind", "budget"]
 PART = CELL[:-1]  # a cell without its checkpoint: the agents of a part are expected in all its cells
@@ -127,7 +127,8 @@ def cell_stats(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.Da
 
 def pair_tests(frame: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
     """The paired test of every pair of agents with every seed in every cell: ``diff`` = mean of
-    ``agent_a - agent_b`` over the seeds (``agent_a`` < ``agent_b`` by name) and its two-sided ``p``."""
+    ``agent_a - agent_b`` over the seeds (``agent_a`` < ``agent_b`` by name), its two-sided ``p`` and
+    the smallest p those seeds allow (``min_p``, :func:`nas_gym.report.stats.smallest_p`)."""
     full = status[status.status == FULL].groupby(CELL).agent.apply(sorted)
     by_cell = dict(iter(frame.groupby(CELL, sort=True)))
     rows = []
@@ -135,9 +136,11 @@ def pair_tests(frame: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
         values = by_cell[cell].pivot(index="seed", columns="agent", values="best_report_acc")
         for a, b in itertools.combinations(agents, 2):
             pair = values[[a, b]].dropna()  # the seeds both ran (all of them, unless from two studies)
-            diff, p = paired_test(pair[a].to_numpy(), pair[b].to_numpy())
-            rows.append({**dict(zip(CELL, cell, strict=True)), "agent_a": a, "agent_b": b, "diff": diff, "p": p})
-    return pd.DataFrame(rows, columns=[*CELL, "agent_a", "agent_b", "diff", "p"])
+            x, y = pair[a].to_numpy(), pair[b].to_numpy()
+            diff, p = paired_test(x, y)
+            rows.append({**dict(zip(CELL, cell, strict=True)), "agent_a": a, "agent_b": b, "diff": diff, "p": p,
+                         "min_p": smallest_p(x, y)})  # fmt: skip
+    return pd.DataFrame(rows, columns=[*CELL, "agent_a", "agent_b", "diff", "p", "min_p"])
 
 
 @dataclass(frozen=True)
@@ -184,12 +187,15 @@ def leagues_of(status: pd.DataFrame, scope: str) -> list[League]:
 
 
 def league_tests(pairs: pd.DataFrame, league: League) -> pd.DataFrame:
-    """The league's comparisons with ``p_adjusted`` (Benjamini-Hochberg over all of them) and ``verdict``:
-    ``a`` (agent_a better), ``b`` or ``nsd`` (no significant difference at :data:`ALPHA`)."""
+    """The league's comparisons with ``testable`` (its seeds allow p <= :data:`ALPHA`), ``p_adjusted``
+    (Benjamini-Hochberg over the testable ones; NaN for the others, which cannot be significant) and
+    ``verdict``: ``a`` (agent_a better), ``b`` or ``nsd`` (no significant difference)."""
     cells = pd.MultiIndex.from_tuples(league.cells, names=CELL)
     inside = pairs.set_index(CELL).index.isin(cells) & pairs.agent_a.isin(league.agents)
     family = pairs[inside & pairs.agent_b.isin(league.agents)].copy()
-    family["p_adjusted"] = bh_adjust(family.p.to_numpy())
+    family["testable"] = family.min_p <= ALPHA
+    family["p_adjusted"] = np.nan
+    family.loc[family.testable, "p_adjusted"] = bh_adjust(family.p[family.testable].to_numpy())
     significant = family.p_adjusted <= ALPHA
     family["verdict"] = np.where(~significant, "nsd", np.where(family["diff"] > 0, "a", "b"))
     return family
@@ -218,19 +224,18 @@ def leaderboard(stats: pd.DataFrame, tests: pd.DataFrame, league: League) -> pd.
 
 
 def status_summary(status: pd.DataFrame) -> str:
-    """``k/M`` cells with every seed, then the marks of the others (e.g. ``not run: mbv3-w1.2``)."""
+    """``k/M`` cells with every seed, then the marks of the others (e.g. ``not run: 3 (mbv3-w1.2)``)."""
     n_full = int((status.status == FULL).sum())
     notes = []
     not_run = status[status.status == "not run"]
     if not not_run.empty:
-        notes.append("not run: " + ", ".join(sorted(set(not_run.dataset))))
+        notes.append(f"not run: {len(not_run)} ({', '.join(sorted(set(not_run.dataset)))})")
     for mark in ("unfinished", "cut"):
         if (status.status == mark).any():
-            notes.append(f"{mark} {int((status.status == mark).sum())}")
+            notes.append(f"{mark}: {int((status.status == mark).sum())}")
     fewer = status[status.status == "fewer seeds"]
-    if not fewer.empty:
-        seeds = "/".join(sorted({f"{r.seeds}/{r.of}" for r in fewer.itertuples()}))
-        notes.append(f"{seeds} seeds {len(fewer)}")
+    for seeds, cells in fewer.groupby(["seeds", "of"]).size().items():
+        notes.append(f"{seeds[0]}/{seeds[1]} seeds: {cells}")
     return f"{n_full}/{len(status)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
@@ -244,13 +249,15 @@ def league_markdown(stats: pd.DataFrame, pairs: pd.DataFrame, status: pd.DataFra
     n_scope = status[CELL].drop_duplicates().shape[0]
     cells_of = full_cells(status)
     short = [agent for agent in league.agents if len(cells_of[agent]) < n_scope]
-    dropped = f"; the other {n_scope - len(league.cells)} lack every seed of {', '.join(short)}" if short else ""
+    n_out = n_scope - len(league.cells)
+    cells_word = "cell" if n_out == 1 else "cells"
+    dropped = f"; left out: {n_out} {cells_word} not finished with every seed by {', '.join(short)}" if short else ""
     lines = [
         f"### {league.title}",
         "",
         f"{len(league.agents)} agents on {len(league.cells)} cells ({parts}{dropped}); {len(tests)} paired "
-        f"comparisons, {int((tests.verdict != 'nsd').sum())} significant after Benjamini-Hochberg ({uncorrected} at an "
-        "uncorrected 5%).",
+        f"comparisons, {int(tests.testable.sum())} of them testable, {int((tests.verdict != 'nsd').sum())} "
+        f"significant after Benjamini-Hochberg ({uncorrected} at an uncorrected 5%).",
         "",
         "| agent | mean rank | wins | losses | no sig. difference | unbeaten cells |",
         "|---|---|---|---|---|---|",
@@ -344,8 +351,7 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000, board: Board | N
     seeds = status.groupby("study")["of"].first()
     few = [f"{study} ({n} seeds)" for study, n in seeds.items() if 2 / 2**n > ALPHA]
     few_note = (
-        f"With n seeds the smallest possible p is 2/2^n (0.0625 for 5), so the cells of {', '.join(few)} cannot "
-        "show a significant difference. "
+        f"So the cells of {', '.join(few)} cannot show a significant difference (2/2^n > 0.05 up to 5 seeds). "
         if few
         else ""
     )
@@ -361,8 +367,11 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000, board: Board | N
         "agents. Wins, losses and 'no sig. difference' count, per agent, its comparisons with each other agent "
         "of the table in each cell: an exact paired permutation test (seeds pair up: same seed = same env seed; "
         "two-sided, sign flips of the per-seed differences of the mean), called significant when its "
-        "Benjamini-Hochberg adjusted p over all comparisons of that table is <= 0.05 (at most 5% of the counted "
-        f"wins and losses expected false). {few_note}'Unbeaten cells': cells where no agent of the table "
+        "Benjamini-Hochberg adjusted p over the table's testable comparisons is <= 0.05 (at most 5% of the "
+        "counted wins and losses expected false). A comparison is testable when its seeds allow p <= 0.05: "
+        "2/2^k <= 0.05 for the k seeds where the two agents differ, so k >= 6; the others (e.g. both agents on "
+        "the optimum on most seeds) cannot be significant and are left out of the correction (Tarone 1990, "
+        f"Gilbert 2005). {few_note}'Unbeaten cells': cells where no agent of the table "
         "is significantly better. Per-(cell, agent) statistics and every test: leaderboard-cells.csv, "
         "leaderboard-pairs.csv.*"
     )
