@@ -17,6 +17,7 @@ from nas_gym.cli import app
 from nas_gym.report.leaderboard import (
     CELL,
     FULL,
+    NOT_RANKED,
     Board,
     absent,
     coverage,
@@ -137,6 +138,7 @@ def test_coverage_marks_fewer_seeds_cut_unfinished_and_a_part_never_run(csvs):
     assert (f.seeds, f["of"]) == (7, 10)
     assert set(status[status.study == "other"].agent) == {"opt", "low"}  # agents of one study only
     assert (status[status.study == "other"]["of"] == 5).all()
+    assert set(status.status) <= {FULL, *NOT_RANKED}
     marks = absent(load_frames(csvs))
     assert set(marks.mark) == {"cut", "not run", "fewer seeds"}
 
