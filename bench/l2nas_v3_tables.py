@@ -69,11 +69,11 @@ def markdown(table: pd.DataFrame, agent: str, other: str) -> str:
     """One comparison as a markdown table."""
     head = f"| env | signal | budget | seeds | {agent} | {other} | P({agent} > {other}) [95% CI] | paired p | verdict |"
     lines = [head, "|---" * 9 + "|"]
-    for r in table.itertuples(index=False):
-        row = r._asdict()
+    for r in table.to_dict("records"):  # records: agent labels with a dash are not attribute names
         lines.append(
-            f"| {r.env} | {r.signal} | {r.budget_kind} {r.budget} | {r.seeds} | {row[agent]:.2f} | {row[other]:.2f} "
-            f"| {r.poi:.2f} [{r.poi_low:.2f}, {r.poi_high:.2f}] | {r.paired_p:.3f} | {r.verdict} |"
+            f"| {r['env']} | {r['signal']} | {r['budget_kind']} {r['budget']} | {r['seeds']} | {r[agent]:.2f} "
+            f"| {r[other]:.2f} | {r['poi']:.2f} [{r['poi_low']:.2f}, {r['poi_high']:.2f}] | {r['paired_p']:.3f} "
+            f"| {r['verdict']} |"
         )
     return "\n".join(lines)
 

@@ -33,6 +33,11 @@ def test_a_row_worse_on_every_seed_is_significantly_worse():
     )
 
 
+def test_labels_with_a_dash_are_tabulated():
+    frame = _frame().replace({"agent": {"worse": "l2nas-v2"}})
+    assert "| 90.45 | 89.45 |" in markdown(compare(frame, "l2nas", "l2nas-v2", reps=50), "l2nas", "l2nas-v2")
+
+
 def test_identical_rows_are_level():
     row = compare(_frame(), "l2nas", "same", reps=200).iloc[0]
     assert row.poi == 0.5 and row.paired_p == 1.0 and row.verdict == "level"
