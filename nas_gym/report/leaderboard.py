@@ -14,8 +14,9 @@ architecture (rank 1 = best; equal means share the average rank), and every pair
 compared by an exact paired permutation test (:func:`nas_gym.report.stats.paired_test`; seeds pair
 up: same seed = same env seed). A league's wins, losses and no-significant-differences count the
 comparisons with Benjamini-Hochberg adjusted p <= 0.05 over all comparisons of that table.
-The overall section shows the league of the agents that ran every study and the league of the
-agents with every seed in every cell; each protocol (space, signal, budget kind) gets the same.
+The overall section shows the league of the agents that ran every protocol (space, signal, budget
+kind) and the league of the agents with every seed in every cell; each protocol gets the same.
+The statistics work on any per-seed score column (``metric``), not only the reported accuracy.
 
 Run ``nas-gym leaderboard docs/results/*/results.csv --out docs/results/leaderboard.md``; it also
 writes the per-(cell, agent) statistics and every test as ``leaderboard-cells.csv`` and
@@ -32,12 +33,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nas_gym.report.stats import bh_adjust, paired_difference_ci, paired_test
+from nas_gym.report.stats import bh_adjust, paired_difference_ci, paired_test, smallest_p
 
 CELL = ["space", "dataset", "signal", "budget_kind", "budget"]
 PART = CELL[:-1]  # a cell without its checkpoint: the agents of a part are expected in all its cells
 PROTOCOL = ["space", "signal", "budget_kind"]  # the parts of one table of the leaderboard
 ALPHA = 0.05
+METRIC = "best_report_acc"  # the per-seed score ranked: reported accuracy of the best-by-signal architecture
 FULL = "full"
 NOT_RANKED = ("fewer seeds", "unfinished", "cut", "not run")
 
@@ -111,12 +113,12 @@ def absent(frame: pd.DataFrame) -> pd.DataFrame:
     return status[status.status != FULL].rename(columns={"status": "mark"})[[*CELL, "agent", "mark"]]
 
 
-def cell_stats(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per (cell, agent) with results: seeds, mean, std, status (of :func:`coverage`, computed
-    when not given), and rank among the cell's agents with every seed (``agents_in_cell`` of them;
-    NaN when not ranked there)."""
+def cell_stats(frame: pd.DataFrame, status: pd.DataFrame | None = None, metric: str = METRIC) -> pd.DataFrame:
+    """One row per (cell, agent) with results: seeds, mean and std of ``metric``, status (of
+    :func:`coverage`, computed when not given), and rank among the cell's agents with every seed
+    (``agents_in_cell`` of them; NaN when not ranked there)."""
     status = coverage(frame) if status is None else status
-    stats = frame.groupby([*CELL, "agent"], sort=True).best_report_acc.agg(seeds="size", mean="mean", std="std")
+    stats = frame.groupby([*CELL, "agent"], sort=True)[metric].agg(seeds="size", mean="mean", std="std")
     stats = stats.reset_index().fillna({"std": 0.0})
     stats = stats.merge(status[[*CELL, "agent", "status"]], on=[*CELL, "agent"], how="left")
     full = stats.status == FULL
@@ -125,19 +127,22 @@ def cell_stats(frame: pd.DataFrame, status: pd.DataFrame | None = None) -> pd.Da
     return stats
 
 
-def pair_tests(frame: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+def pair_tests(frame: pd.DataFrame, status: pd.DataFrame, metric: str = METRIC) -> pd.DataFrame:
     """The paired test of every pair of agents with every seed in every cell: ``diff`` = mean of
-    ``agent_a - agent_b`` over the seeds (``agent_a`` < ``agent_b`` by name) and its two-sided ``p``."""
+    ``agent_a - agent_b`` (``metric``) over the seeds (``agent_a`` < ``agent_b`` by name), its two-sided ``p`` and
+    the smallest p those seeds allow (``min_p``, :func:`nas_gym.report.stats.smallest_p`)."""
     full = status[status.status == FULL].groupby(CELL).agent.apply(sorted)
     by_cell = dict(iter(frame.groupby(CELL, sort=True)))
     rows = []
     for cell, agents in full.items():
-        values = by_cell[cell].pivot(index="seed", columns="agent", values="best_report_acc")
+        values = by_cell[cell].pivot(index="seed", columns="agent", values=metric)
         for a, b in itertools.combinations(agents, 2):
             pair = values[[a, b]].dropna()  # the seeds both ran (all of them, unless from two studies)
-            diff, p = paired_test(pair[a].to_numpy(), pair[b].to_numpy())
-            rows.append({**dict(zip(CELL, cell, strict=True)), "agent_a": a, "agent_b": b, "diff": diff, "p": p})
-    return pd.DataFrame(rows, columns=[*CELL, "agent_a", "agent_b", "diff", "p"])
+            x, y = pair[a].to_numpy(), pair[b].to_numpy()
+            diff, p = paired_test(x, y)
+            rows.append({**dict(zip(CELL, cell, strict=True)), "agent_a": a, "agent_b": b, "diff": diff, "p": p,
+                         "min_p": smallest_p(x, y)})  # fmt: skip
+    return pd.DataFrame(rows, columns=[*CELL, "agent_a", "agent_b", "diff", "p", "min_p"])
 
 
 @dataclass(frozen=True)
@@ -169,13 +174,16 @@ def select_league(title: str, status: pd.DataFrame, candidates: list[str]) -> Le
 
 
 def leagues_of(status: pd.DataFrame, scope: str) -> list[League]:
-    """The leagues of ``status`` (one scope: all cells, or one protocol's): the agents of every study
-    there on their common cells, and, when that differs, the agents with every seed in every cell."""
-    studies = status.groupby("study").agent.apply(set)
-    everywhere = sorted(set.intersection(*studies))
+    """The leagues of ``status`` (one scope: all cells, or one protocol's): the agents that ran every
+    protocol there, on the cells where each has every seed, and, when that differs, the agents with
+    every seed in every cell. (By protocol, not by study: a study that reruns one agent on the same
+    protocols takes no one out of the first league.)"""
+    protocols = status.groupby(PROTOCOL).agent.apply(set)
+    everywhere = sorted(set.intersection(*protocols))
     n_cells = status[CELL].drop_duplicates().shape[0]
-    first = select_league(f"{scope}: agents of every study, on the cells where each has every seed", status,
-                          everywhere)  # fmt: skip
+    who = "agents of every protocol" if len(protocols) > 1 else "its agents"
+    title = f"{scope}: {who}, on the cells where each has every seed"
+    first = select_league(title, status, everywhere)
     complete = sorted(agent for agent, cells in full_cells(status).items() if len(cells) == n_cells)
     second = select_league(f"{scope}: agents with every seed in every cell", status, complete)
     if first is not None and second is not None and second.agents == first.agents:
@@ -184,12 +192,15 @@ def leagues_of(status: pd.DataFrame, scope: str) -> list[League]:
 
 
 def league_tests(pairs: pd.DataFrame, league: League) -> pd.DataFrame:
-    """The league's comparisons with ``p_adjusted`` (Benjamini-Hochberg over all of them) and ``verdict``:
-    ``a`` (agent_a better), ``b`` or ``nsd`` (no significant difference at :data:`ALPHA`)."""
+    """The league's comparisons with ``testable`` (its seeds allow p <= :data:`ALPHA`), ``p_adjusted``
+    (Benjamini-Hochberg over the testable ones; NaN for the others, which cannot be significant) and
+    ``verdict``: ``a`` (agent_a better), ``b`` or ``nsd`` (no significant difference)."""
     cells = pd.MultiIndex.from_tuples(league.cells, names=CELL)
     inside = pairs.set_index(CELL).index.isin(cells) & pairs.agent_a.isin(league.agents)
     family = pairs[inside & pairs.agent_b.isin(league.agents)].copy()
-    family["p_adjusted"] = bh_adjust(family.p.to_numpy())
+    family["testable"] = family.min_p <= ALPHA
+    family["p_adjusted"] = np.nan
+    family.loc[family.testable, "p_adjusted"] = bh_adjust(family.p[family.testable].to_numpy())
     significant = family.p_adjusted <= ALPHA
     family["verdict"] = np.where(~significant, "nsd", np.where(family["diff"] > 0, "a", "b"))
     return family
@@ -218,19 +229,18 @@ def leaderboard(stats: pd.DataFrame, tests: pd.DataFrame, league: League) -> pd.
 
 
 def status_summary(status: pd.DataFrame) -> str:
-    """``k/M`` cells with every seed, then the marks of the others (e.g. ``not run: mbv3-w1.2``)."""
+    """``k/M`` cells with every seed, then the marks of the others (e.g. ``not run: 3 (mbv3-w1.2)``)."""
     n_full = int((status.status == FULL).sum())
     notes = []
     not_run = status[status.status == "not run"]
     if not not_run.empty:
-        notes.append("not run: " + ", ".join(sorted(set(not_run.dataset))))
+        notes.append(f"not run: {len(not_run)} ({', '.join(sorted(set(not_run.dataset)))})")
     for mark in ("unfinished", "cut"):
         if (status.status == mark).any():
-            notes.append(f"{mark} {int((status.status == mark).sum())}")
+            notes.append(f"{mark}: {int((status.status == mark).sum())}")
     fewer = status[status.status == "fewer seeds"]
-    if not fewer.empty:
-        seeds = "/".join(sorted({f"{r.seeds}/{r.of}" for r in fewer.itertuples()}))
-        notes.append(f"{seeds} seeds {len(fewer)}")
+    for seeds, cells in fewer.groupby(["seeds", "of"]).size().items():
+        notes.append(f"{seeds[0]}/{seeds[1]} seeds: {cells}")
     return f"{n_full}/{len(status)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
@@ -244,13 +254,15 @@ def league_markdown(stats: pd.DataFrame, pairs: pd.DataFrame, status: pd.DataFra
     n_scope = status[CELL].drop_duplicates().shape[0]
     cells_of = full_cells(status)
     short = [agent for agent in league.agents if len(cells_of[agent]) < n_scope]
-    dropped = f"; the other {n_scope - len(league.cells)} lack every seed of {', '.join(short)}" if short else ""
+    n_out = n_scope - len(league.cells)
+    cells_word = "cell" if n_out == 1 else "cells"
+    dropped = f"; left out: {n_out} {cells_word} not finished with every seed by {', '.join(short)}" if short else ""
     lines = [
         f"### {league.title}",
         "",
         f"{len(league.agents)} agents on {len(league.cells)} cells ({parts}{dropped}); {len(tests)} paired "
-        f"comparisons, {int((tests.verdict != 'nsd').sum())} significant after Benjamini-Hochberg ({uncorrected} at an "
-        "uncorrected 5%).",
+        f"comparisons, {int(tests.testable.sum())} of them testable, {int((tests.verdict != 'nsd').sum())} "
+        f"significant after Benjamini-Hochberg ({uncorrected} at an uncorrected 5%).",
         "",
         "| agent | mean rank | wins | losses | no sig. difference | unbeaten cells |",
         "|---|---|---|---|---|---|",
@@ -260,21 +272,27 @@ def league_markdown(stats: pd.DataFrame, pairs: pd.DataFrame, status: pd.DataFra
                      f"{row.unbeaten}/{row.cells} |")  # fmt: skip
     left_out = sorted(set(status.agent) - set(league.agents))
     if left_out:
-        all_studies = set(status.study)
+        all_protocols = set(status[PROTOCOL].itertuples(index=False, name=None))
         notes = []
         for agent, rows in status[status.agent.isin(left_out)].groupby("agent"):
-            studies = set(rows.study)
-            only = "" if studies == all_studies else f" in {', '.join(sorted(studies))} only"
+            ran = set(rows[PROTOCOL].itertuples(index=False, name=None))
+            only = "" if ran == all_protocols else f" (in {len(ran)} of {len(all_protocols)} protocols)"
             notes.append(f"{agent} {status_summary(rows)}{only}")
         heading = "Not in this table (cells with every seed / cells of its studies here): "
         lines += ["", heading + "; ".join(notes) + "."]
     return [*lines, ""]
 
 
+def protocol_label(protocol: tuple[str, str, str]) -> str:
+    """``space `signal` `budget kind```, as the tables name a protocol."""
+    space, signal, kind = protocol
+    return f"{space} `{signal}` `{kind}`"
+
+
 def coverage_markdown(status: pd.DataFrame) -> list[str]:
     """Per agent and protocol: cells with every seed out of the protocol's cells, and the marks of the rest."""
     protocols = sorted(set(status[PROTOCOL].itertuples(index=False, name=None)))
-    header = ["agent", *(f"{space} `{signal}` `{kind}`" for space, signal, kind in protocols)]
+    header = ["agent", *map(protocol_label, protocols)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for agent, rows in status.groupby("agent", sort=True):
         by_protocol = dict(iter(rows.groupby(PROTOCOL)))
@@ -283,7 +301,9 @@ def coverage_markdown(status: pd.DataFrame) -> list[str]:
     return lines
 
 
-def best_per_cell(stats: pd.DataFrame, status: pd.DataFrame, frame: pd.DataFrame, reps: int = 2000) -> list[str]:
+def best_per_cell(
+    stats: pd.DataFrame, status: pd.DataFrame, frame: pd.DataFrame, reps: int = 2000, metric: str = METRIC
+) -> list[str]:
     """Markdown table of each cell: agents ranked, the best (mean ± std), its paired difference to the
     runner-up (bootstrap CI, uncorrected p) and the agents not ranked there with their mark."""
     lines = [
@@ -308,7 +328,7 @@ def best_per_cell(stats: pd.DataFrame, status: pd.DataFrame, frame: pd.DataFrame
         gap = "–"
         if len(ranked) > 1:
             second = ranked.iloc[1].agent
-            pair = by_cell[key].pivot(index="seed", columns="agent", values="best_report_acc")[[top.agent, second]]
+            pair = by_cell[key].pivot(index="seed", columns="agent", values=metric)[[top.agent, second]]
             pair = pair.dropna().to_numpy().T
             diff, low, high = paired_difference_ci(pair[0], pair[1], reps=reps)
             _, p = paired_test(pair[0], pair[1])
@@ -322,17 +342,18 @@ def best_per_cell(stats: pd.DataFrame, status: pd.DataFrame, frame: pd.DataFrame
 @dataclass(frozen=True)
 class Board:
     """Everything the leaderboard shows, computed once: the rows, :func:`coverage`, :func:`cell_stats`
-    and :func:`pair_tests`."""
+    and :func:`pair_tests` of the per-seed score column ``metric``."""
 
     frame: pd.DataFrame
     status: pd.DataFrame
     stats: pd.DataFrame
     pairs: pd.DataFrame
+    metric: str = METRIC
 
     @classmethod
-    def of(cls, frame: pd.DataFrame) -> Board:
+    def of(cls, frame: pd.DataFrame, metric: str = METRIC) -> Board:
         status = coverage(frame)
-        return cls(frame, status, cell_stats(frame, status), pair_tests(frame, status))
+        return cls(frame, status, cell_stats(frame, status, metric), pair_tests(frame, status, metric), metric)
 
 
 def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000, board: Board | None = None) -> str:
@@ -344,8 +365,7 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000, board: Board | N
     seeds = status.groupby("study")["of"].first()
     few = [f"{study} ({n} seeds)" for study, n in seeds.items() if 2 / 2**n > ALPHA]
     few_note = (
-        f"With n seeds the smallest possible p is 2/2^n (0.0625 for 5), so the cells of {', '.join(few)} cannot "
-        "show a significant difference. "
+        f"So the cells of {', '.join(few)} cannot show a significant difference (2/2^n > 0.05 up to 5 seeds). "
         if few
         else ""
     )
@@ -361,8 +381,11 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000, board: Board | N
         "agents. Wins, losses and 'no sig. difference' count, per agent, its comparisons with each other agent "
         "of the table in each cell: an exact paired permutation test (seeds pair up: same seed = same env seed; "
         "two-sided, sign flips of the per-seed differences of the mean), called significant when its "
-        "Benjamini-Hochberg adjusted p over all comparisons of that table is <= 0.05 (at most 5% of the counted "
-        f"wins and losses expected false). {few_note}'Unbeaten cells': cells where no agent of the table "
+        "Benjamini-Hochberg adjusted p over the table's testable comparisons is <= 0.05 (at most 5% of the "
+        "counted wins and losses expected false). A comparison is testable when its seeds allow p <= 0.05: "
+        "2/2^k <= 0.05 for the k seeds where the two agents differ, so k >= 6; the others (e.g. both agents on "
+        "the optimum on most seeds) cannot be significant and are left out of the correction (Tarone 1990, "
+        f"Gilbert 2005). {few_note}'Unbeaten cells': cells where no agent of the table "
         "is significantly better. Per-(cell, agent) statistics and every test: leaderboard-cells.csv, "
         "leaderboard-pairs.csv.*"
     )
@@ -384,7 +407,7 @@ def leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000, board: Board | N
         f"paired difference to the runner-up with a 95% percentile bootstrap CI over seeds ({reps} resamples, "
         "seeded; descriptive) and the exact paired test's p, uncorrected.",
         "",
-        *best_per_cell(stats, status, board.frame, reps=reps),
+        *best_per_cell(stats, status, board.frame, reps=reps, metric=board.metric),
     ]
     return "\n".join(lines)
 
