@@ -123,3 +123,18 @@ def test_relative_links_of_readme_and_docs_resolve():
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(REPO)} -> {target}")
     assert not broken, broken
+
+
+def test_readme_results_are_the_leaderboards():
+    script = runpy.run_path(str(REPO / "scripts" / "readme_results.py"))
+    readme, leaderboard = (REPO / "README.md").read_text(), (REPO / "docs/results/leaderboard.md").read_text()
+    assert script["with_results"](readme, leaderboard) == readme, "run `python scripts/readme_results.py`"
+
+
+def test_readme_is_a_front_door():
+    from nas_gym.agents.registry import AGENTS
+
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    assert not [name for name in AGENTS if f"`{name}`" not in readme], "every agent of the table is named"
+    assert not re.search(r"\bissue \d+|\b20\d\d-\d\d-\d\d\b|load average", readme)
