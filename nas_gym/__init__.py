@@ -5,9 +5,11 @@
 """
 
 from envs_registry import register_all
+from envs_registry.mo import register_mo
 
 __version__ = "0.1.0"
 
 ENV_IDS = register_all()
+MO_ENV_IDS = register_mo()
 
-__all__ = ["ENV_IDS", "__version__"]
+__all__ = ["ENV_IDS", "MO_ENV_IDS", "__version__"]
