@@ -79,7 +79,7 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         for i in rows.tolist():
             if seeds[i] is not None or self._rngs[i] is None:
                 self._rngs[i], _ = seeding.np_random(seeds[i])
-            self._restart(i)
+        self._restart(rows)
         self._autoreset[mask] = False
         infos: dict[str, Any] = {}
         if not self._minimal:
@@ -93,7 +93,10 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         n = self.num_envs
         restarting = np.zeros(n, dtype=bool) if same_step else self._autoreset
         if not restarting.any():
-            _, rewards, truncated, infos = self._core.step(actions)
+            obs, rewards, truncated, infos = self._core.step(actions)
+            if not (same_step and truncated.any()):  # the usual step: no search restarts
+                self._autoreset = truncated.copy()
+                return obs, rewards, np.zeros(n, dtype=bool), truncated, infos
         else:
             active = np.flatnonzero(~restarting)
             rewards, truncated = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
@@ -108,8 +111,7 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         restart = np.flatnonzero(truncated if same_step else restarting)
         if same_step and restart.size:
             infos = {**infos, "final_obs": self._core.observation()}
-        for i in restart.tolist():
-            self._restart(i)
+        self._restart(restart)
         self._autoreset = truncated.copy()
         return self._core.observation(), rewards, np.zeros(n, dtype=bool), truncated, infos
 
@@ -137,17 +139,25 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
             obs = self._core.observation()
             add_column(infos, "final_obs", objects([obs[i].copy() for i in restart.tolist()], restart, n), restart, n)
             add_column(infos, "final_info", self._infos.batched(batch, ended, active, n), restart, n)
-        for i in restart.tolist():
-            self._restart(i)
+        self._restart(restart)
         if restart.size:
             put(infos, "protocol", [self._core.protocol] * len(restart), restart, n)
         self._autoreset = truncated.copy()
         return self._core.observation(), rewards, np.zeros(n, dtype=bool), truncated, infos
 
-    def _restart(self, i: int) -> None:
-        """Start search ``i`` afresh (its own generator draws any random start)."""
-        which = np.arange(self.num_envs) == i
-        self._core.reset(which, self._rngs[i])
+    def _restart(self, rows: np.ndarray) -> None:
+        """Start the searches ``rows`` afresh: together, unless each draws a random start from its own generator."""
+        if not rows.size:
+            return
+        if self._core.config.action_mode == "delta":
+            for i in rows.tolist():
+                which = np.arange(self.num_envs) == i
+                self._core.reset(which, self._rngs[i])
+                self._infos.reset(which)
+            return
+        which = np.zeros(self.num_envs, dtype=bool)
+        which[rows] = True
+        self._core.reset(which, None)
         self._infos.reset(which)
 
 
