@@ -84,15 +84,12 @@ class ScalarSearch:
         A continuous action's architecture is each edge's argmax op (ties to the lowest) of
         ``alpha = (a + 1) / 2``, as :meth:`SearchCore.decode` and NB201's ``discretize`` give it,
         in fewer numpy calls: halving ``a + 1`` is exact, so it changes neither the argmax nor
-        its ties, and ``a + 1`` lies in [0, 2] exactly when clipping ``a`` to [-1, 1] would not
-        change it (an ``a`` just above 1 whose sum rounds to 2 gives clipping's 2 as well).
+        its ties.
         """
         a = self.core.check(action, single=True)
         if self._discrete:
             return self._key_of[tuple(self.core.decode_discrete(a).tolist())]
-        shifted = a + 1.0
-        if not (shifted.min() >= 0.0 and shifted.max() <= 2.0):  # False for NaN too
-            shifted = unit_box(a) + 1.0  # refuses NaN and inf, clips the rest
+        shifted = unit_box(a) + 1.0  # refuses NaN and inf, clips what lies outside [-1, 1]
         return self._key_of[tuple(shifted.reshape(self._edges, -1).argmax(axis=1).tolist())]
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
