@@ -89,6 +89,64 @@ def vector_steps_per_second(num_envs: int, seconds: float, cache: str | None, in
     return n / (time.perf_counter() - start)
 
 
+VECTOR_PARTS = (
+    ("decode: validate, alpha", "envs/core.py", "decode"),
+    ("  of which NB201 discretize (argmax over 5 ops)", "spaces/nb201.py", "discretize"),
+    ("tracker: seen, top-K, best", "envs/tracker.py", "record"),
+    ("table rows of the step (Evaluation.take)", "envs/evaluation.py", "take"),
+    ("best strings (StepInfos.update_best)", "envs/infos.py", "update_best"),
+    ("Gymnasium infos (StepInfos.batched)", "envs/infos.py", "batched"),
+)
+
+
+def vector_profile(cache: str | None, infos: str, steps: int = 200, num_envs: int = 1024) -> list[tuple[str, float]]:
+    """Seconds per part of ``steps`` vector steps under cProfile, the last row the total."""
+    import cProfile
+    import pstats
+
+    venv = gym.make_vec(
+        "NB201-cifar10-v0", num_envs=num_envs, vectorization_mode="vector_entry_point", cache=cache, infos=infos
+    )
+    venv.reset(seed=0)
+    actions = np.random.default_rng(0).uniform(-1, 1, (steps, num_envs, 30)).astype(np.float32)
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [venv.step(a) for a in actions])
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # pstats keeps its table untyped
+    total = sum(tt for _, _, tt, _, _ in stats.values())
+    rows = []
+    for name, suffix, function in VECTOR_PARTS:
+        seconds = 0.0
+        for (file, _, fn), (_, _, _, cumulative, _) in stats.items():
+            if fn == function and file.endswith(suffix):
+                seconds += cumulative
+        rows.append((name, seconds))
+    top_level = sum(sec for name, sec in rows if not name.startswith("  "))
+    return [*rows, ("the rest (vector step, masks, arrays)", total - top_level), ("total", total)]
+
+
+def profile_table(parts: dict[str, list[tuple[str, float]]], steps: int = 200) -> str:
+    lines = [
+        "## Where a vector step (N = 1024) spends its time",
+        "",
+        f"`bench/env_speed.py`: cProfile of {steps} steps of `NB201-cifar10-v0` with N = 1024, share of the "
+        "profiled time per info mode.",
+        "",
+        "| part | " + " | ".join(f"infos={m!r}" for m in parts) + " |",
+        "|---|" + "---:|" * len(parts),
+    ]
+    names = [name for name, _ in next(iter(parts.values()))]
+    for j, name in enumerate(names):
+        cells = [f"{100 * rows[j][1] / rows[-1][1]:.0f} %" for rows in parts.values()]
+        lines.append(
+            f"| {name.strip() if not name.startswith('  ') else '&nbsp;&nbsp;' + name.strip()} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    per_step = [f"{1e6 * rows[-1][1] / steps / 1024:.2f} us" for rows in parts.values()]
+    lines.append("| total per env-step (under cProfile) | " + " | ".join(per_step) + " |")
+    return "\n".join(lines)
+
+
 def query_throughput(cache: str | None) -> dict[str, float]:
     bench = NB201Benchmark("cifar10", cache=cache)
     rng = np.random.default_rng(0)
@@ -178,8 +236,10 @@ def main() -> None:
     print("\nbatched query, 1e6 architectures, archs/s (target >= 10M)")
     for name, rate in query_throughput(args.cache).items():
         print(f"  {name:9s} {rate:16,.0f}")
+    parts = {infos: vector_profile(args.cache, infos) for infos in ("gymnasium", "minimal")}
+    print(profile_table(parts))
     if not args.no_doc:
-        record("env_speed.py", figures)
+        record("env_speed.py", figures, profile_table(parts))
 
 
 if __name__ == "__main__":
