@@ -185,11 +185,11 @@ def test_a_redefined_l2nas_preset_makes_its_cells_stale(monkeypatch):
     from nas_gym.agents.l2nas import presets
 
     study = parse_study(
-        "name: p\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: l2nas\n  - agent: l2nas-paper\n  - agent: rs\n"
+        "name: p\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: l2nas-v2\n  - agent: l2nas-paper\n  - agent: rs\n"
         "envs:\n  - id: NB201-cifar10-v0\n"
     )
     before = {c.agent: c for c in study.cells()}
-    spec = before["l2nas"].spec()
+    spec = before["l2nas-v2"].spec()
     assert spec["agent_settings"]["preset"] == "improved"
     assert spec["agent_settings"]["nb201"]["actor_lr"] == presets.PRESETS["improved"]["nb201"].actor_lr
     assert before["l2nas-paper"].spec()["agent_settings"]["nb201"] == {}  # the defaults are the paper's table
@@ -199,7 +199,7 @@ def test_a_redefined_l2nas_preset_makes_its_cells_stale(monkeypatch):
     redefined["nb201"] = replace(redefined["nb201"], critic_lr=0.5)
     monkeypatch.setitem(presets.PRESETS, "improved", redefined)
     after = {c.agent: c.key for c in study.cells()}
-    assert after["l2nas"] != keys["l2nas"]
+    assert after["l2nas-v2"] != keys["l2nas-v2"]
     assert after["l2nas-paper"] == keys["l2nas-paper"] and after["rs"] == keys["rs"]
 
 
