@@ -10,13 +10,13 @@ import pytest
 pytest.importorskip("mo_gymnasium", reason="install the mo extra")
 pytest.importorskip("pymoo", reason="install the mo extra")
 
-import mo_gymnasium as mo_gym  # noqa: E402
+import mo_gymnasium as mo_gym
 
-from nas_gym.agents.mo import MO_SEARCHERS, run_mo_search  # noqa: E402
-from nas_gym.envs.mo import mo_env  # noqa: E402
-from nas_gym.harness.mo_study import MOStudyError, load_study, run_study  # noqa: E402
-from nas_gym.report.mo_fronts import nb201_true_front, reference_point  # noqa: E402
-from nas_gym.report.mo_report import indicators, write_report  # noqa: E402
+from nas_gym.agents.mo import MO_SEARCHERS, run_mo_search
+from nas_gym.envs.mo import mo_env
+from nas_gym.harness.mo_study import MOStudyError, load_study, run_study
+from nas_gym.report.mo_fronts import nb201_true_front, reference_point
+from nas_gym.report.mo_report import indicators, write_report
 
 FAST = {"mo-l2nas": {"n_init": 5, "critic_steps": 2, "actor_steps": 1}}
 

@@ -11,8 +11,8 @@ from hypothesis.extra.numpy import arrays
 
 pytest.importorskip("pymoo", reason="install the mo extra")
 
-from nas_gym.pareto import front, hypervolume, hypervolume_contributions, igd, nondominated_mask  # noqa: E402
-from nas_gym.report.mo_fronts import nb201_points, nb201_true_front, reference_point  # noqa: E402
+from nas_gym.pareto import hypervolume, hypervolume_contributions, igd, nondominated_mask
+from nas_gym.report.mo_fronts import nb201_points, nb201_true_front, reference_point
 
 
 def brute_force_mask(p: np.ndarray, chunk: int = 1024) -> np.ndarray:
