@@ -117,10 +117,8 @@ def test_indicators_of_a_search_that_queried_the_whole_front(nb201_cache):
     bench = NB201Benchmark("cifar10", cache=nb201_cache)
     val, test, lat = (bench.column(m) for m in ("val12", "test200", "latency/pixel3"))
     fronts = {}
-    for kind, acc in (("signal", val), ("report", test)):
-        f = nb201_true_front(
-            "cifar10", "pixel3", {"signal": "val12", "report": "test200"}[kind], cache=str(nb201_cache)
-        )
+    for kind, metric in (("signal", "val12"), ("report", "test200")):
+        f = nb201_true_front("cifar10", "pixel3", metric, cache=str(nb201_cache))
         fronts[kind] = (f, reference_point(f), "exact")
     # the cells of the val12 front, then 30 others: the found front is the true front by 40 queries
     on = np.flatnonzero(np.isin(val, fronts["signal"][0][:, 0]) & np.isin(-lat, fronts["signal"][0][:, 1]))
