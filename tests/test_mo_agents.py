@@ -17,6 +17,7 @@ from nas_gym.envs.mo import mo_env
 from nas_gym.harness.mo_study import MOStudyError, load_study, run_study
 from nas_gym.report.mo_fronts import nb201_true_front, reference_point
 from nas_gym.report.mo_report import indicators, write_report
+from tests.conftest import REPO
 
 FAST = {"mo-l2nas": {"n_init": 5, "critic_steps": 2, "actor_steps": 1}}
 
@@ -137,3 +138,35 @@ def test_indicators_of_a_search_that_queried_the_whole_front(nb201_cache):
     assert full[1]["hv_ratio"] == pytest.approx(1.0)
     first = indicators(rows, [1], fronts)[0]
     assert first["hv_ratio"] < 1.0 and first["igd"] > 0
+
+
+def test_bundled_mo_studies_parse_with_the_documented_sizes():
+    from nas_gym.harness.study import bundled_studies
+
+    studies = {name: load_study(REPO / "nas_gym/studies/mo" / f"{name}.yaml") for name in ("mo-nb201", "mo-ofa")}
+    nb201 = studies["mo-nb201"]
+    assert nb201.budgets == (50, 100, 200, 500) and nb201.seeds == tuple(range(10))
+    assert len(list(nb201.cells())) == 4 * 3 * 3 * 10
+    assert {c.device for c in nb201.cells()} == {"1080ti_1", "pixel3", "fpga"}
+    assert len(list(studies["mo-ofa"].cells())) == 4 * 5
+    assert not {"mo-nb201", "mo-ofa"} & set(bundled_studies())  # the scalar harness never sees them
+
+
+def test_cli_runs_and_reports_an_mo_study(nb201_cache, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from nas_gym.cli import app
+
+    monkeypatch.setenv("NAS_GYM_DATA", str(nb201_cache))
+    path = study_file(tmp_path, agents="[mo-rs]")
+    runner = CliRunner()
+    done = runner.invoke(app, ["mo-bench", path, "--out", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    done = runner.invoke(app, ["report", str(tmp_path / "out"), "--out", str(tmp_path / "rep")])
+    assert done.exit_code == 0, done.output
+    assert "hv_ratio" in (tmp_path / "rep/report.md").read_text()
+    done = runner.invoke(app, ["mo-leaderboard", str(tmp_path / "rep/results.csv"), "--out", str(tmp_path / "lb.md")])
+    assert done.exit_code == 0, done.output
+    assert "| mo-rs | 1.00 |" in (tmp_path / "lb.md").read_text()
+    done = runner.invoke(app, ["mo-bench", "mo-nothing", "--out", str(tmp_path / "x")])
+    assert done.exit_code == 2 and "bundled MO study" in done.output

@@ -1,6 +1,6 @@
 """Multi-objective studies: MO agents x MO envs x latency devices x seeds, one CSV per cell, resumable.
 
-A study file (``nas_gym/studies/mo-nb201.yaml``)::
+A study file (``nas_gym/studies/mo/mo-nb201.yaml``)::
 
     name: mo-nb201
     seeds: 10                       # or a list
@@ -212,7 +212,7 @@ def run_study(study: MOStudy, out: Path, resume: bool, cache: str | None = None,
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m nas_gym.harness.mo_study", description=__doc__.splitlines()[0])
-    parser.add_argument("study", help="study YAML, e.g. nas_gym/studies/mo-nb201.yaml")
+    parser.add_argument("study", help="study YAML, e.g. nas_gym/studies/mo/mo-nb201.yaml")
     parser.add_argument("--out", required=True, help="results folder")
     parser.add_argument("--resume", action="store_true", help="continue a study in --out")
     parser.add_argument("--cache", default=None, help="data cache folder")
