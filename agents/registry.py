@@ -1,10 +1,16 @@
 """The one agent table: every name of ``nas-gym search --agent`` and of a study's ``agents``.
 
-Each entry says how the agent runs, which hyperparameters it accepts and which action spaces
-it supports, so the CLI and the study validator refuse an impossible agent/env pair (L2NAS on a
-``-discrete-v0`` id, SAC on op codes) before anything runs, listing the agents that fit.
+Each agent is an object of its kind (:class:`SearcherAgent`, :class:`EnvSearcherAgent`,
+:class:`L2NASAgent`, :class:`SB3Agent`). The kind holds everything that differs between
+kinds: which hyperparameters it accepts and how they are checked, which outside settings make a
+finished study cell stale, and how one search runs. Adding a kind is one new class here; adding
+an agent is one line of :data:`AGENTS`.
 
-Every runner takes an env made by ``gym.make`` (already wrapped by the recorder), a seed and
+Every agent also says which action spaces it supports, so the CLI and the study validator refuse
+an impossible agent/env pair (L2NAS on a ``-discrete-v0`` id, SAC on op codes) before anything
+runs, listing the agents that fit.
+
+Every ``run`` takes an env made by ``gym.make`` (already wrapped by the recorder), a seed and
 keyword overrides, runs exactly one search episode and returns the hyperparameters it used.
 torch and SB3 are imported only by the agents that need them.
 """
@@ -14,9 +20,10 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -25,122 +32,7 @@ from nas_gym.agents.baselines import SEARCHERS, Searcher, run_search
 from nas_gym.agents.ofa_evolution import OFAEvolution
 from nas_gym.envs.api import search_env
 
-
-@dataclass(frozen=True)
-class AgentEntry:
-    """One agent.
-
-    Attributes:
-        kind: ``"searcher"`` (ask/tell baseline), ``"l2nas"`` or ``"sb3"``.
-        action_types: env ``action_type`` values it can act in (``continuous`` alpha, ``discrete`` op codes).
-        delta_ok: whether it can act in ``action_mode="delta"`` (searchers propose whole architectures).
-        summary: one line for help texts.
-        benchmarks: the env families (``benchmark`` of the env id) it can search; None: every one.
-            A space-specific searcher (OFA's evolution reads the env's latency table) names its own.
-    """
-
-    kind: str
-    action_types: tuple[str, ...]
-    delta_ok: bool
-    summary: str
-    benchmarks: tuple[str, ...] | None = None
-
-    def fits(self, action_type: str, action_mode: str, benchmark: str | None = None) -> bool:
-        """Whether it can act in that action space (and, when given, search that env family)."""
-        if benchmark is not None and self.benchmarks is not None and benchmark not in self.benchmarks:
-            return False
-        return action_type in self.action_types and (self.delta_ok or action_mode == "absolute")
-
-
 _BOTH = ("continuous", "discrete")
-ENV_SEARCHERS: dict[str, type[Searcher]] = {"ofa-evolution": OFAEvolution}
-"""Ask/tell searchers built from the env (its latency model and limit), not from the space alone."""
-L2NAS_PRESETS = {"l2nas": "improved", "l2nas-paper": "paper", "l2nas-paper-lr1e-4": "paper-lr1e-4"}
-
-AGENTS: dict[str, AgentEntry] = {
-    "l2nas": AgentEntry("l2nas", ("continuous",), True, "L2NAS, our improved preset"),
-    "l2nas-paper": AgentEntry("l2nas", ("continuous",), True, "L2NAS with the paper's printed hyperparameters"),
-    "l2nas-paper-lr1e-4": AgentEntry(
-        "l2nas", ("continuous",), True, "L2NAS as printed but actor lr 1e-4 and reflected noise (reproduces Table 1)"
-    ),
-    # every ask/tell baseline proposes whole architectures as op codes: any absolute action space
-    **{
-        name: AgentEntry("searcher", _BOTH, False, (cls.__doc__ or name).strip().splitlines()[0])
-        for name, cls in SEARCHERS.items()
-    },
-    # OFA's own search: bound to the env's latency table and limit, so only for OFA ids
-    "ofa-evolution": AgentEntry(
-        "searcher", _BOTH, False, "OFA tutorial's evolution under the env's latency limit", benchmarks=("ofa",)
-    ),
-    "ppo": AgentEntry("sb3", _BOTH, True, "SB3 PPO with agents/hyperparams/ppo.yml"),
-    "a2c": AgentEntry("sb3", _BOTH, True, "SB3 A2C with agents/hyperparams/a2c.yml"),
-    "sac": AgentEntry("sb3", ("continuous",), True, "SB3 SAC with agents/hyperparams/sac.yml"),
-    "td3": AgentEntry("sb3", ("continuous",), True, "SB3 TD3 with agents/hyperparams/td3.yml"),
-    "ddpg": AgentEntry("sb3", ("continuous",), True, "SB3 DDPG with agents/hyperparams/ddpg.yml"),
-}
-
-
-def agent_entry(name: str) -> AgentEntry:
-    if name not in AGENTS:
-        raise ValueError(f"unknown agent {name!r}; choose one of {', '.join(AGENTS)}")
-    return AGENTS[name]
-
-
-def agents_that_fit(action_type: str, action_mode: str = "absolute", benchmark: str | None = None) -> list[str]:
-    """Agents that can act in that action space (and search env family ``benchmark``, when given)."""
-    return [name for name, entry in AGENTS.items() if entry.fits(action_type, action_mode, benchmark)]
-
-
-def check_fits(name: str, env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> None:
-    """Refuse ``name`` on ``env_id`` (with ``env_kwargs``) when it cannot act in that action space
-    or cannot search that env family, listing the agents that fit."""
-    entry = agent_entry(name)
-    kwargs = {**gym.spec(env_id).kwargs, **(env_kwargs or {})}
-    action_type, action_mode = kwargs.get("action_type", "continuous"), kwargs.get("action_mode", "absolute")
-    benchmark = kwargs.get("benchmark")
-    fitting = ", ".join(agents_that_fit(action_type, action_mode, benchmark))
-    if entry.benchmarks is not None and benchmark not in entry.benchmarks:
-        raise ValueError(
-            f"agent {name!r} searches only {' or '.join(entry.benchmarks)} envs, not {env_id} "
-            f"(benchmark {benchmark!r}); agents that fit {env_id}: {fitting}"
-        )
-    if not entry.fits(action_type, action_mode):
-        raise ValueError(
-            f"agent {name!r} cannot act on {env_id} (action_type={action_type!r}, action_mode={action_mode!r}): "
-            f"it supports action_type {' or '.join(entry.action_types)}"
-            f"{'' if entry.delta_ok else ' with action_mode=absolute'}; "
-            f"agents that fit: {fitting}"
-        )
-
-
-def hyperparameter_names(name: str) -> set[str]:
-    """Keyword overrides agent ``name`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
-    return set(_hyperparameters(name))
-
-
-@functools.cache
-def _hyperparameters(name: str) -> dict[str, inspect.Parameter]:
-    """Every override of agent ``name`` with its declaration (name and type annotation)."""
-    entry = agent_entry(name)
-    params: Mapping[str, inspect.Parameter]
-    if name in ENV_SEARCHERS:  # the env gives its latency model and limit
-        params, skip = inspect.signature(ENV_SEARCHERS[name]).parameters, {"space", "rng", "latency_fn", "limit_ms"}
-    elif entry.kind == "searcher":
-        params, skip = inspect.signature(SEARCHERS[name]).parameters, {"space", "rng"}
-    elif entry.kind == "l2nas":  # every L2NASConfig field; its own checks run in hyperparameter_problem
-        from nas_gym.agents.l2nas.config import L2NASConfig
-
-        names = sorted(L2NASConfig.field_names())
-        return {n: inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names}
-    else:
-        from nas_gym.agents.sb3 import ZOO_ONLY, algorithm_class
-
-        extra = {
-            n: inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in (*ZOO_ONLY, "noise_type", "noise_std")
-        }
-        params, skip = {**inspect.signature(algorithm_class(name)).parameters, **extra}, {"env", "seed"}
-    return {k: v for k, v in params.items() if k not in skip and v.kind != v.VAR_KEYWORD}
-
 
 # Scalar annotations a hyperparameter value is checked against; anything richer is left to the agent.
 _SCALARS: dict[str, tuple[type, ...]] = {
@@ -162,26 +54,274 @@ def _accepted_types(param: inspect.Parameter) -> tuple[str, ...] | None:
     return names if all(n in _SCALARS for n in names) else None
 
 
-def hyperparameter_problem(name: str, key: str, value: Any) -> str | None:
-    """Why ``key: value`` is not a valid override of agent ``name`` (unknown name, wrong type), or None."""
-    params = _hyperparameters(name)
-    if key not in params:
-        return f"agent {name!r} has no hyperparameter {key!r}; known: {', '.join(sorted(params))}"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"hyperparameter {key!r} of {name!r} must be finite, got {value!r}"
-    if agent_entry(name).kind == "l2nas":
+def _keyword(name: str) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)
+
+
+def _overrides_of(params: Mapping[str, inspect.Parameter], skip: set[str]) -> dict[str, inspect.Parameter]:
+    """The constructor parameters a user may override: all but the ones the runner passes itself."""
+    return {k: v for k, v in params.items() if k not in skip and v.kind != v.VAR_KEYWORD}
+
+
+def _run_one_episode(model: Any, env: gym.Env) -> None:
+    """``learn`` an SB3-style model for exactly one search episode (the env's step cap)."""
+    from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes
+
+    model.learn(total_timesteps=search_env(env).step_cap, callback=StopTrainingOnMaxEpisodes(max_episodes=1))
+
+
+@dataclass(frozen=True)
+class Agent(ABC):
+    """One agent of the table; subclasses are the kinds.
+
+    Attributes:
+        name: the name of ``--agent`` and of a study's ``agent``.
+        summary: one line for help texts.
+        action_types: env ``action_type`` values it can act in (``continuous`` alpha, ``discrete`` op codes).
+        delta_ok: whether it can act in ``action_mode="delta"`` (searchers propose whole architectures).
+        benchmarks: the env families (``benchmark`` of the env id) it can search; None: every one.
+            A space-specific searcher (OFA's evolution reads the env's latency table) names its own.
+    """
+
+    kind: ClassVar[str]
+    uses_torch: ClassVar[bool] = True
+    """Whether a run builds torch networks (the CLI then pins torch to one thread)."""
+
+    name: str
+    summary: str
+    action_types: tuple[str, ...] = _BOTH
+    delta_ok: bool = True
+    benchmarks: tuple[str, ...] | None = None
+
+    def fits(self, action_type: str, action_mode: str, benchmark: str | None = None) -> bool:
+        """Whether it can act in that action space (and, when given, search that env family)."""
+        if benchmark is not None and self.benchmarks is not None and benchmark not in self.benchmarks:
+            return False
+        return action_type in self.action_types and (self.delta_ok or action_mode == "absolute")
+
+    @functools.cached_property
+    def hyperparameters(self) -> dict[str, inspect.Parameter]:
+        """Every override it accepts with its declaration (name and type annotation)."""
+        return self._declare_hyperparameters()
+
+    @abstractmethod
+    def _declare_hyperparameters(self) -> dict[str, inspect.Parameter]:
+        """Read the overrides from the code that takes them (a constructor's signature, a config's fields)."""
+
+    def hyperparameter_problem(self, key: str, value: Any) -> str | None:
+        """Why ``key: value`` is not a valid override (unknown name, wrong type), or None."""
+        params = self.hyperparameters
+        if key not in params:
+            return f"agent {self.name!r} has no hyperparameter {key!r}; known: {', '.join(sorted(params))}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"hyperparameter {key!r} of {self.name!r} must be finite, got {value!r}"
+        names = _accepted_types(params[key])
+        if names is None:
+            return None
+        ok = any(isinstance(value, _SCALARS[n]) and (n == "bool" or not isinstance(value, bool)) for n in names)
+        return None if ok else f"hyperparameter {key!r} of {self.name!r} must be {' or '.join(names)}, got {value!r}"
+
+    def settings(self, env_id: str, hyperparams: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The settings it reads from outside the study file, as data (see :func:`agent_settings`).
+
+        None: its settings are its code's defaults, as for any code change.
+        """
+        return None
+
+    @abstractmethod
+    def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
+        """One search episode on ``env``; returns the hyperparameters used."""
+
+
+@dataclass(frozen=True)
+class SearcherAgent(Agent):
+    """An ask/tell baseline built from the env's search space: it proposes whole architectures as op codes."""
+
+    kind: ClassVar[str] = "searcher"
+    uses_torch: ClassVar[bool] = False
+    searcher: type[Searcher] = field(kw_only=True)
+    delta_ok: bool = False
+
+    def _declare_hyperparameters(self) -> dict[str, inspect.Parameter]:
+        return _overrides_of(inspect.signature(self.searcher).parameters, {"space", "rng"})
+
+    def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
+        searcher = self.searcher(search_env(env).search_space, np.random.default_rng(seed), **overrides)
+        run_search(searcher, env, seed=seed)
+        return overrides
+
+
+@dataclass(frozen=True)
+class EnvSearcherAgent(SearcherAgent):
+    """An ask/tell searcher built from the env itself (OFA's evolution reads its latency model and limit)."""
+
+    kind: ClassVar[str] = "env-searcher"
+
+    def _declare_hyperparameters(self) -> dict[str, inspect.Parameter]:
+        skip = {"space", "rng", "latency_fn", "limit_ms"}
+        return _overrides_of(inspect.signature(self.searcher).parameters, skip)
+
+    def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
+        from nas_gym.agents.ofa_evolution import make_searcher
+
+        run_search(make_searcher(self.name, env, seed, **overrides), env, seed=seed)
+        return overrides
+
+
+@dataclass(frozen=True)
+class L2NASAgent(Agent):
+    """L2NAS with one of its presets (:mod:`nas_gym.agents.l2nas.presets`); any ``L2NASConfig`` field overrides."""
+
+    kind: ClassVar[str] = "l2nas"
+    preset: str = "improved"
+    action_types: tuple[str, ...] = ("continuous",)
+
+    def _declare_hyperparameters(self) -> dict[str, inspect.Parameter]:
         from nas_gym.agents.l2nas.config import L2NASConfig
 
-        try:
+        return {n: _keyword(n) for n in sorted(L2NASConfig.field_names())}
+
+    def hyperparameter_problem(self, key: str, value: Any) -> str | None:
+        problem = super().hyperparameter_problem(key, value)
+        if problem is not None:
+            return problem
+        from nas_gym.agents.l2nas.config import L2NASConfig
+
+        try:  # the config's own checks: types, ranges, known choices
             L2NASConfig.validate_overrides({key: value})
         except (TypeError, ValueError) as err:
-            return f"agent {name!r}: {err}"
+            return f"agent {self.name!r}: {err}"
         return None
-    names = _accepted_types(params[key])
-    if names is None:
-        return None
-    ok = any(isinstance(value, _SCALARS[n]) and (n == "bool" or not isinstance(value, bool)) for n in names)
-    return None if ok else f"hyperparameter {key!r} of {name!r} must be {' or '.join(names)}, got {value!r}"
+
+    def settings(self, env_id: str, hyperparams: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Every family's settings of its preset (which family an env id has is known only once the env is
+        built), as the fields that differ from :class:`L2NASConfig`'s defaults, the paper's NB201 table:
+        a new switch whose default keeps today's behaviour leaves finished cells valid."""
+        from nas_gym.agents.l2nas.config import L2NASConfig
+        from nas_gym.agents.l2nas.presets import PRESETS
+
+        preset = hyperparams.get("preset", self.preset)
+        if preset not in PRESETS:
+            return None  # refused by the agent's own checks, with the known presets
+        defaults = asdict(L2NASConfig())
+        return {
+            "preset": preset,
+            **{
+                family: {key: value for key, value in asdict(cfg).items() if value != defaults[key]}
+                for family, cfg in sorted(PRESETS[preset].items())
+            },
+        }
+
+    def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
+        from nas_gym.agents.l2nas import L2NAS
+
+        model = L2NAS("MlpPolicy", env, preset=self.preset, seed=seed, **overrides)
+        _run_one_episode(model, env)
+        return model.hyperparameters()
+
+
+@dataclass(frozen=True)
+class SB3Agent(Agent):
+    """A Stable-Baselines3 algorithm with its tuned settings of ``agents/hyperparams/<name>.yml``."""
+
+    kind: ClassVar[str] = "sb3"
+
+    def _declare_hyperparameters(self) -> dict[str, inspect.Parameter]:
+        from nas_gym.agents.sb3 import ZOO_ONLY, algorithm_class
+
+        extra = {n: _keyword(n) for n in (*ZOO_ONLY, "noise_type", "noise_std")}
+        return _overrides_of({**inspect.signature(algorithm_class(self.name)).parameters, **extra}, {"env", "seed"})
+
+    def settings(self, env_id: str, hyperparams: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Its YAML entry for ``env_id``: editing ``hyperparams/<algo>.yml`` makes cells that used it stale."""
+        from nas_gym.agents.sb3 import load_hyperparams
+
+        try:
+            return load_hyperparams(self.name, env_id)
+        except ValueError:
+            return None  # a missing YAML entry is refused when the cell runs, naming the file
+
+    def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
+        from nas_gym.agents.sb3 import make_sb3
+
+        model, used = make_sb3(self.name, env, env_id, seed, overrides)
+        _run_one_episode(model, env)
+        return used
+
+
+def _summary(cls: type) -> str:
+    return (cls.__doc__ or cls.__name__).strip().splitlines()[0]
+
+
+AGENTS: dict[str, Agent] = {
+    agent.name: agent
+    for agent in (
+        L2NASAgent("l2nas", "L2NAS, our improved preset (v3: rank-trained actor distribution)", preset="v3"),
+        L2NASAgent("l2nas-v2", "L2NAS, the previous improved preset (v2, issue 14)", preset="improved"),
+        L2NASAgent("l2nas-paper", "L2NAS with the paper's printed hyperparameters", preset="paper"),
+        L2NASAgent(
+            "l2nas-paper-lr1e-4", "L2NAS as printed but actor lr 1e-4 and reflected noise", preset="paper-lr1e-4"
+        ),
+        # every ask/tell baseline proposes whole architectures as op codes: any absolute action space
+        *(SearcherAgent(name, _summary(cls), searcher=cls) for name, cls in SEARCHERS.items()),
+        # OFA's own search: bound to the env's latency table and limit, so only for OFA ids
+        EnvSearcherAgent(
+            "ofa-evolution",
+            "OFA tutorial's evolution under the env's latency limit",
+            searcher=OFAEvolution,
+            benchmarks=("ofa",),
+        ),
+        SB3Agent("ppo", "SB3 PPO with agents/hyperparams/ppo.yml"),
+        SB3Agent("a2c", "SB3 A2C with agents/hyperparams/a2c.yml"),
+        SB3Agent("sac", "SB3 SAC with agents/hyperparams/sac.yml", action_types=("continuous",)),
+        SB3Agent("td3", "SB3 TD3 with agents/hyperparams/td3.yml", action_types=("continuous",)),
+        SB3Agent("ddpg", "SB3 DDPG with agents/hyperparams/ddpg.yml", action_types=("continuous",)),
+    )
+}
+"""Every agent by name. The order is the order of help texts and of the docs' agent table."""
+
+
+def agent_entry(name: str) -> Agent:
+    if name not in AGENTS:
+        raise ValueError(f"unknown agent {name!r}; choose one of {', '.join(AGENTS)}")
+    return AGENTS[name]
+
+
+def agents_that_fit(action_type: str, action_mode: str = "absolute", benchmark: str | None = None) -> list[str]:
+    """Agents that can act in that action space (and search env family ``benchmark``, when given)."""
+    return [name for name, agent in AGENTS.items() if agent.fits(action_type, action_mode, benchmark)]
+
+
+def check_fits(name: str, env_id: str, env_kwargs: Mapping[str, Any] | None = None) -> None:
+    """Refuse ``name`` on ``env_id`` (with ``env_kwargs``) when it cannot act in that action space
+    or cannot search that env family, listing the agents that fit."""
+    agent = agent_entry(name)
+    kwargs = {**gym.spec(env_id).kwargs, **(env_kwargs or {})}
+    action_type, action_mode = kwargs.get("action_type", "continuous"), kwargs.get("action_mode", "absolute")
+    benchmark = kwargs.get("benchmark")
+    fitting = ", ".join(agents_that_fit(action_type, action_mode, benchmark))
+    if agent.benchmarks is not None and benchmark not in agent.benchmarks:
+        raise ValueError(
+            f"agent {name!r} searches only {' or '.join(agent.benchmarks)} envs, not {env_id} "
+            f"(benchmark {benchmark!r}); agents that fit {env_id}: {fitting}"
+        )
+    if not agent.fits(action_type, action_mode):
+        raise ValueError(
+            f"agent {name!r} cannot act on {env_id} (action_type={action_type!r}, action_mode={action_mode!r}): "
+            f"it supports action_type {' or '.join(agent.action_types)}"
+            f"{'' if agent.delta_ok else ' with action_mode=absolute'}; "
+            f"agents that fit: {fitting}"
+        )
+
+
+def hyperparameter_names(name: str) -> set[str]:
+    """Keyword overrides agent ``name`` accepts (``hyperparams`` of a study, ``--hyperparams`` of search)."""
+    return set(agent_entry(name).hyperparameters)
+
+
+def hyperparameter_problem(name: str, key: str, value: Any) -> str | None:
+    """Why ``key: value`` is not a valid override of agent ``name`` (unknown name, wrong type), or None."""
+    return agent_entry(name).hyperparameter_problem(key, value)
 
 
 def check_hyperparameters(name: str, hyperparams: Mapping[str, Any]) -> None:
@@ -197,65 +337,11 @@ def agent_settings(name: str, env_id: str, hyperparams: Mapping[str, Any]) -> di
 
     A study cell names an L2NAS preset (or an SB3 YAML entry), not its values. These values go
     into the cell's spec, so redefining a preset or editing ``hyperparams/<algo>.yml`` makes the
-    cells that used it stale and ``--resume`` redoes them instead of keeping old results. L2NAS
-    gives every family's settings of its preset (which family an env id has is known only once
-    the env is built) as the fields that differ from :class:`L2NASConfig`'s defaults, the
-    paper's NB201 table: a new switch whose default keeps today's behaviour leaves finished
-    cells valid. Searchers' settings are their code's defaults, as for any code change.
+    cells that used it stale and ``--resume`` redoes them instead of keeping old results.
     """
-    entry = agent_entry(name)
-    if entry.kind == "l2nas":
-        from dataclasses import asdict
-
-        from nas_gym.agents.l2nas.config import L2NASConfig
-        from nas_gym.agents.l2nas.presets import PRESETS
-
-        preset = hyperparams.get("preset", L2NAS_PRESETS.get(name))
-        if preset not in PRESETS:
-            return None  # refused by the agent's own checks, with the known presets
-        defaults = asdict(L2NASConfig())
-        return {
-            "preset": preset,
-            **{
-                family: {key: value for key, value in asdict(cfg).items() if value != defaults[key]}
-                for family, cfg in sorted(PRESETS[preset].items())
-            },
-        }
-    if entry.kind == "sb3":
-        from nas_gym.agents.sb3 import load_hyperparams
-
-        try:
-            return load_hyperparams(name, env_id)
-        except ValueError:
-            return None  # a missing YAML entry is refused when the cell runs, naming the file
-    return None
+    return agent_entry(name).settings(env_id, hyperparams)
 
 
 def run_agent(name: str, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any] | None = None) -> dict:
     """Run one search of agent ``name``; returns the hyperparameters used (for the run summary)."""
-    overrides = dict(overrides or {})
-    entry = agent_entry(name)
-    if name in ENV_SEARCHERS:
-        from nas_gym.agents.ofa_evolution import make_searcher
-
-        run_search(make_searcher(name, env, seed, **overrides), env, seed=seed)
-        return overrides
-    if entry.kind == "searcher":
-        searcher = SEARCHERS[name](search_env(env).search_space, np.random.default_rng(seed), **overrides)
-        run_search(searcher, env, seed=seed)
-        return overrides
-    from stable_baselines3.common.callbacks import StopTrainingOnMaxEpisodes
-
-    stop = StopTrainingOnMaxEpisodes(max_episodes=1)
-    steps = search_env(env).step_cap
-    if entry.kind == "l2nas":
-        from nas_gym.agents.l2nas import L2NAS
-
-        model = L2NAS("MlpPolicy", env, preset=L2NAS_PRESETS[name], seed=seed, **overrides)
-        model.learn(total_timesteps=steps, callback=stop)
-        return model.hyperparameters()
-    from nas_gym.agents.sb3 import make_sb3
-
-    model, used = make_sb3(name, env, env_id, seed, overrides)
-    model.learn(total_timesteps=steps, callback=stop)
-    return used
+    return agent_entry(name).run(env, env_id, seed, dict(overrides or {}))

@@ -35,7 +35,7 @@ from nas_gym.cli import app  # noqa: E402
 from nas_gym.data import nb201 as nb201_data  # noqa: E402
 from nas_gym.data.store import DataError, import_dataset, load_arrays  # noqa: E402
 from nas_gym.harness import ResultStore, StudyError, parse_study  # noqa: E402
-from nas_gym.harness.study import MAX_SEED, NAME_RE  # noqa: E402
+from nas_gym.harness.spec import MAX_SEED, NAME_RE  # noqa: E402
 from tests.nb201_fixture import build_sources, spec_for  # noqa: E402
 
 GOOD = """\

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from nas_gym.agents.registry import AGENTS, agents_that_fit, check_fits, check_hyperparameters, hyperparameter_names
 from nas_gym.cli import app
-from nas_gym.harness.study import StudyError, check_envs, parse_study
+from nas_gym.harness import StudyError, check_envs, parse_study
 
 runner = CliRunner()
 
@@ -50,6 +50,14 @@ def test_cli_refuses_an_impossible_pair_before_running(tmp_path, nb201_cache):
     args = ["search", "--agent", "l2nas", "--env", "NB201-cifar10-discrete-v0", "--budget", "3", "--out", str(out)]
     result = runner.invoke(app, [*args, "--cache", str(nb201_cache)])
     assert result.exit_code == 2 and "agents that fit" in result.output and not (out / "summary.json").exists()
+    assert "0/3" not in result.output, "the progress bar started before the pair was refused"
+
+
+def test_cli_cuts_gymnasiums_error_tail_to_the_bad_keyword(tmp_path, nb201_cache):
+    args = ["search", "--agent", "rs", "--budget", "3", "--out", str(tmp_path / "run"), "--cache", str(nb201_cache)]
+    result = runner.invoke(app, [*args, "--env-kwargs", "sigal=val12"])
+    assert result.exit_code == 2 and "unexpected keyword argument 'sigal'" in result.output
+    assert "was raised from the environment creator" not in result.output and "0/3" not in result.output
 
 
 def test_study_refuses_an_impossible_pair_before_running(nb201_cache):

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import kendalltau, spearmanr
 
 from nas_gym.benchmarks.nb301 import NB301Benchmark
-from nas_gym.data.store import DataMissingError, load_arrays, read_manifest
+from nas_gym.data.store import DataMissingError, load_arrays, md5sum, read_manifest
 from nas_gym.spaces.darts import YAHPO_PREFIX, DARTSSearchSpace, codes_to_config, config_to_codes, genotype_to_codes
 from tests.conftest import DARTS_V2
 
@@ -33,12 +33,54 @@ def test_import_keeps_the_models_and_reads_naslib(cache, naslib):
     manifest = read_manifest("nb301", cache)
     assert manifest["sources"]["nb301/new_model_2021.onnx"]["md5"] == "19ff95f1d166de66871d0c66e15c155f"
     assert manifest["outputs"]["new_model_2021.onnx"] == "19ff95f1d166de66871d0c66e15c155f"  # copied unchanged
+    batched = manifest["outputs"]["new_model_2021_batched.onnx"]  # derived, recorded like every output
+    assert batched == md5sum(cache / "nb301" / "new_model_2021_batched.onnx") != "19ff95f1d166de66871d0c66e15c155f"
     assert manifest["outputs"]["model_v2.onnx"] == "d7ec8dd5f82180043ec64e599ef5eae7"
     assert naslib["codes"].shape == (725, 24)
     val = naslib["val_accuracy"]
     # data README section 8: 91.237-94.489, mean 93.122
     assert (round(val.min(), 3), round(val.max(), 3), round(val.mean(), 3)) == (91.237, 94.489, 93.122)
     assert np.unique(SPACE.key(naslib["codes"])).size == 725
+
+
+def test_the_derived_2021_graph_has_a_dynamic_batch_and_is_otherwise_the_source(cache):
+    import onnx
+
+    source = onnx.load(str(cache / "nb301" / "new_model_2021.onnx"))
+    derived = onnx.load(str(cache / "nb301" / "new_model_2021_batched.onnx"))
+    onnx.checker.check_model(derived, full_check=True)
+    for value in (*derived.graph.input, *derived.graph.output):
+        assert value.type.tensor_type.shape.dim[0].dim_param == "batch"
+    assert [v.type.tensor_type.shape.dim[1].dim_value for v in derived.graph.input] == [34, 1]
+    assert derived.graph.node == source.graph.node and derived.graph.initializer == source.graph.initializer
+
+
+@pytest.mark.parametrize("epoch", [1, 98])
+def test_batched_2021_graph_equals_the_source_run_one_row_at_a_time(cache, epoch):
+    """10k random genotypes (plus DARTS-V2): whole batches through the derived graph give the
+    source graph's one-row predictions; accuracy within 1e-5 pp (it is bit-identical here)."""
+    bench = NB301Benchmark("2021", epoch, cache)
+    codes = np.concatenate([SPACE.sample(10_000, np.random.default_rng(epoch)), genotype_to_codes(DARTS_V2)[None]])
+    batched, one_row = bench.run_surrogate(codes), bench.run_surrogate(codes, one_row=True)
+    assert batched.shape == one_row.shape == (10_001, 2)
+    assert np.abs(batched[:, 0] - one_row[:, 0]).max() <= 1e-5
+    np.testing.assert_allclose(batched[:, 1], one_row[:, 1], rtol=1e-6)  # runtime (s)
+    assert np.unique(batched[:, 0]).size > 9_000 and batched[:, 0].min() > 0 and batched[:, 0].max() < 100
+
+
+def test_a_query_sends_its_missing_rows_in_whole_batches(cache, monkeypatch):
+    bench = NB301Benchmark("2021", 98, cache)
+    calls: list[int] = []
+    run = bench._session.run
+
+    class Spy:
+        def run(self, outputs, feed):
+            calls.append(len(feed["x_cat"]))
+            return run(outputs, feed)
+
+    monkeypatch.setattr(bench, "_session", Spy())
+    bench.query(SPACE.sample(2500, np.random.default_rng(4)), "val_acc")
+    assert calls == [1024, 1024, 452]
 
 
 # data README section 7: outputs of the DARTS-V2 genotype

@@ -333,7 +333,7 @@ def _mutated_ops(nb201_cache, mu_row: np.ndarray, **settings) -> np.ndarray:
 
     space = _env(nb201_cache).unwrapped.search_space
     config = replace(resolve_preset("improved", space.name), **settings)
-    proposer = Proposer(config, space, np.random.default_rng(0), 1, lambda a: np.zeros(len(a)))
+    proposer = Proposer(config, space, np.random.default_rng(0), 1, lambda a, i: np.zeros(len(a)))
     parents = np.zeros((4000, 6), dtype=np.int64)
     mu = np.tile(mu_row, 6)
     if config.mutation_ops == "actor":

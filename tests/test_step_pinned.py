@@ -11,6 +11,7 @@ make a failure readable. Regenerate only for a deliberate change of semantics:
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from typing import Any
 
@@ -113,8 +114,13 @@ def canonical(value: Any) -> bytes:
     return f"{type(value).__name__}:{value!r}".encode()
 
 
-def single_trajectory(cache, kwargs: dict, seed: int = 0, steps: int = 150, family: str = "nb201") -> list:
+def single_trajectory(
+    cache, kwargs: dict, seed: int = 0, steps: int = 150, family: str = "nb201", scalar: bool = True
+) -> list:
+    """A single env's trajectory; ``scalar=False`` runs a table's search through the batched core instead."""
     env = ArchSearchEnv(family, cache=cache, **kwargs)
+    if not scalar:
+        env._scalar = None
     out = [env.reset(seed=seed)]
     for a in actions(env.action_space, steps, seed + 1):
         obs, reward, terminated, truncated, info = env.step(a)
@@ -143,6 +149,14 @@ def digest(trajectory: list) -> str:
 @pytest.mark.parametrize("name", sorted(SINGLE))
 def test_single_env_steps_are_pinned(name, nb201_cache):
     assert digest(single_trajectory(nb201_cache, SINGLE[name])) == SINGLE_DIGESTS[name]
+
+
+@pytest.mark.parametrize("name", sorted(SINGLE))
+def test_the_batched_core_gives_the_single_env_the_same_pinned_steps(name, nb201_cache):
+    """One set of digests holds both single-env paths: NB201's scalar step and the batched core at N = 1."""
+    env = ArchSearchEnv(cache=nb201_cache, **SINGLE[name])
+    assert (env._scalar is not None) == (SINGLE[name].get("action_mode") != "delta")  # delta: the core only
+    assert digest(single_trajectory(nb201_cache, SINGLE[name], scalar=False)) == SINGLE_DIGESTS[name]
 
 
 @pytest.mark.realdata
@@ -212,3 +226,23 @@ def test_reported_arrays_are_read_only_and_never_change_in_an_info(nb201_cache):
         core.step(a)
     core.reset(np.array([True, False]), np.random.default_rng(1))
     assert all(np.array_equal(info[k], v) for k, v in kept.items())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64, np.float16, np.int64]))
+def test_scalar_decode_matches_the_core_decode(nb201_cache, data, dtype):
+    """Ties (equal entries, tiny values that round together once shifted), clipping and NaN/inf:
+    NB201's scalar decode picks the core's architecture or raises the core's error."""
+    env = ArchSearchEnv(cache=nb201_cache)
+    tiny = st.sampled_from([0.0, 1e-9, -1e-9, 3e-8, 1.0, -1.0, 1.0000001, -0.99999994, 0.5])
+    elements = st.one_of(entries, tiny) if dtype != np.int64 else st.integers(-2, 2)
+    a = data.draw(arrays(dtype, (30,), elements=elements))
+    core, scalar = env._core, env._scalar
+    assert scalar is not None
+    try:
+        expected = core.space.key_of_valid(core.decode(a, single=True))[0]
+    except ValueError as err:
+        with pytest.raises(ValueError, match=re.escape(str(err))):
+            scalar.decode(a)
+        return
+    assert scalar.decode(a) == expected

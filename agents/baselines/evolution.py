@@ -17,6 +17,8 @@ from nas_gym.spaces.base import SearchSpace
 
 
 class RegularizedEvolution(Searcher):
+    """Regularized (aging) evolution: population 10, sample 3, one-op mutations, the oldest dies."""
+
     def __init__(self, space: SearchSpace, rng: np.random.Generator, population_size: int = 10, sample_size: int = 3):
         super().__init__(space, rng)
         if not 1 <= sample_size <= population_size:

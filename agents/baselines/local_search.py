@@ -13,6 +13,8 @@ from nas_gym.spaces.base import SearchSpace
 
 
 class LocalSearch(Searcher):
+    """Local search: move to the best one-op neighbour while it improves, else restart at random."""
+
     def __init__(self, space: SearchSpace, rng: np.random.Generator):
         super().__init__(space, rng)
         self.nvec = code_choices(space)

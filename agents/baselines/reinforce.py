@@ -16,6 +16,8 @@ from nas_gym.spaces.base import SearchSpace
 
 
 class Reinforce(Searcher):
+    """REINFORCE over op codes with an EMA baseline, one categorical per position (as in NB201)."""
+
     def __init__(
         self,
         space: SearchSpace,

@@ -14,12 +14,18 @@ import numpy as np
 
 from nas_gym.agents.baselines.base import code_choices, mutate
 from nas_gym.agents.l2nas.config import L2NASConfig
+from nas_gym.agents.l2nas.distribution import ActorDistribution
 from nas_gym.agents.l2nas.schedules import cosine_epsilon
 from nas_gym.spaces.base import SearchSpace
 
 # Tries of ``avoid_repeats`` before falling back to a uniform random alpha; the noise doubles
 # at each try, from xi up to 0.5 (a uniform alpha is the limit).
 _REPEAT_TRIES = 16
+# ``feasible_only`` exploration: batches of uniform alphas drawn until one is under the limit.
+_FEASIBLE_BATCH, _FEASIBLE_TRIES = 64, 16
+
+Feasible = Callable[[np.ndarray], np.ndarray]
+"""Op codes ``(n, code_length)`` -> bool ``(n,)``: under the env's latency limit (a table, no query)."""
 
 
 def reflect_into_unit_box(alpha: np.ndarray) -> np.ndarray:
@@ -40,7 +46,9 @@ class Proposer:
         space: the env's search space (discretize/key for repeat checks and screening).
         rng: the model's generator (shared with mini-batch sampling, so a seed fixes both).
         n_envs: parallel searches, each with its own record of queried architectures.
-        score: critic score of a batch of alphas ``(n, dim) -> (n,)``; used by screening.
+        score: critic score of a batch of alphas of one env ``(alphas (n, dim), env index) -> (n,)``;
+            used by screening.
+        feasible: the env's latency check, for ``feasible_only`` (None: the env has no limit).
     """
 
     def __init__(
@@ -49,9 +57,16 @@ class Proposer:
         space: SearchSpace | None,
         rng: np.random.Generator,
         n_envs: int,
-        score: Callable[[np.ndarray], np.ndarray],
+        score: Callable[[np.ndarray, int], np.ndarray],
+        feasible: Feasible | None = None,
     ):
         self.config, self.space, self.rng, self.score = config, space, rng, score
+        self.feasible = feasible if config.feasible_only else None
+        self.distribution = (
+            ActorDistribution(space, config.actor_temperature)
+            if config.actor_candidates == "sample" and space is not None
+            else None
+        )
         self.seen: list[set[int]] = [set() for _ in range(n_envs)]
         # Each search's best architectures by reward, ``(reward, codes)`` best first: the parents
         # of the mutation candidates (the architectures the top-K state is the mean of).
@@ -81,7 +96,7 @@ class Proposer:
         alpha = np.empty_like(mu, dtype=np.float64)
         for i in range(len(mu)):
             if self.rng.random() < eps:
-                alpha[i] = self.rng.uniform(0.0, 1.0, mu.shape[1])
+                alpha[i] = self._uniform(mu.shape[1])
             elif self.config.screen_candidates > 0 or self.config.mutation_candidates > 0:
                 alpha[i] = self._screen(mu[i], i)
             else:
@@ -106,6 +121,18 @@ class Proposer:
         at = next((j for j, (r, _) in enumerate(top) if reward > r), len(top))
         top.insert(at, (reward, codes))
         del top[n:]
+
+    def _uniform(self, dim: int) -> np.ndarray:
+        """A uniform random alpha; with a latency check, the first feasible one of a few batches."""
+        if self.feasible is None:
+            return self.rng.uniform(0.0, 1.0, dim)
+        for _ in range(_FEASIBLE_TRIES):
+            batch = self.rng.uniform(0.0, 1.0, (_FEASIBLE_BATCH, dim))
+            codes = self.search_space.discretize(batch.reshape(_FEASIBLE_BATCH, *self.search_space.alpha_shape))
+            ok = self.feasible(codes)
+            if ok.any():
+                return batch[int(ok.argmax())]
+        return batch[0]  # none feasible in the tries: query one anyway (the env pays it as invalid)
 
     def arch_key(self, alpha: np.ndarray) -> int:
         codes = self.search_space.discretize(alpha.reshape(1, *self.search_space.alpha_shape))
@@ -135,6 +162,8 @@ class Proposer:
         n, dim = self.config.screen_candidates, mu.shape[0]
         if self.config.actor_proposals == "random":  # ablation: the actor replaced by random proposals
             return self.rng.uniform(0.0, 1.0, (n, dim))
+        if self.distribution is not None:  # draws of the actor's distribution
+            return self.distribution.sample(mu, n, self.rng)
         lo, hi = self.config.screen_noise
         half_widths = np.geomspace(lo, hi, n)[:, None]
         return self._edge(mu + self.rng.uniform(-1.0, 1.0, (n, dim)) * half_widths)
@@ -174,14 +203,18 @@ class Proposer:
         return children[np.arange(m), logits.argmax(axis=1)]
 
     def _screen(self, mu: np.ndarray, env_index: int) -> np.ndarray:
-        """The perturbation of mu(s) the critic ranks highest (new architectures only with avoid_repeats)."""
+        """The candidate the critic ranks highest (new architectures only with avoid_repeats, feasible
+        ones only with feasible_only; a random one with the critic off)."""
         candidates = np.concatenate([self._actor_candidates(mu), self._mutation_candidates(mu, env_index)])
         n, dim = candidates.shape
-        score = self.score(candidates)
-        if self.config.avoid_repeats:
-            seen = self.seen[env_index]
+        score = self.score(candidates, env_index) if self.config.critic_screening else np.asarray(self.rng.random(n))
+        if self.config.avoid_repeats or self.feasible is not None:
             codes = self.search_space.discretize(candidates.reshape(n, *self.search_space.alpha_shape))
-            score[np.fromiter((k in seen for k in self.search_space.key(codes).tolist()), np.bool_, n)] = -np.inf
+            if self.config.avoid_repeats:
+                seen = self.seen[env_index]
+                score[np.fromiter((k in seen for k in self.search_space.key(codes).tolist()), np.bool_, n)] = -np.inf
+            if self.feasible is not None:
+                score[~self.feasible(codes)] = -np.inf
             if np.isneginf(score).all():
-                return self.rng.uniform(0.0, 1.0, int(dim))  # int: numpy's stubs type shapes as Any
+                return self._uniform(int(dim))  # int: numpy's stubs type shapes as Any
         return candidates[int(score.argmax())]

@@ -15,6 +15,8 @@ CRITIC_INPUTS = ("alpha", "onehot")
 ACTOR_PROPOSALS = ("actor", "constant", "random")
 NOISE_EDGES = ("clip", "reflect")
 MUTATION_OPS = ("uniform", "actor")
+ACTOR_OBJECTIVES = ("critic", "rank")
+ACTOR_CANDIDATES = ("perturb", "sample")
 
 
 def _number(name: str, value: Any, kind: type) -> float | int:
@@ -96,6 +98,31 @@ class L2NASConfig:
     actor_proposals: str = "actor"
     """Ablation switch: ``"actor"`` (mu(s)), ``"constant"`` (mu replaced by 0.5 everywhere) or
     ``"random"`` (screened proposals drawn uniformly instead of around mu(s))."""
+    # -- v3: an actor trained on the real rewards, a distribution the critic screens (issue 19) ----
+    actor_objective: str = "critic"
+    """What the actor learns from: ``"critic"`` (ascend ``mean Q(mu(s))``, the paper) or ``"rank"``
+    (raise the likelihood, under its per-row distribution ``softmax(mu(s) / actor_temperature)``, of
+    the queried architectures whose real reward is in the best ``actor_elite`` fraction of the
+    search, and lower it for the rest: a rank-based policy gradient that never reads the critic)."""
+    actor_temperature: float = 0.25
+    """Temperature of the actor's per-row distribution (``actor_objective="rank"`` and
+    ``actor_candidates="sample"``); mu lies in (0, 1), so one op is at most e^(1/T) times as likely."""
+    actor_elite: float = 0.25
+    """Fraction of the search's best rewards whose architectures the rank objective makes likelier."""
+    actor_candidates: str = "perturb"
+    """The actor's share of the screened pool: ``"perturb"`` (perturbations of mu(s), half-widths
+    log-spaced over ``screen_noise``) or ``"sample"`` (architectures drawn from the actor's
+    distribution): the actor decides where to look, the critic which one to query."""
+    feasible_only: bool = False
+    """On an env with a latency limit, never screen or query an architecture over it: the latency
+    table costs no query (as in OFA's evolution), so infeasible candidates are dropped before the
+    critic ranks them and uniform exploration re-draws until feasible."""
+    critic_state: bool = False
+    """Ablation switch: the critic sees the top-K state with its input, ``Q(s, a)`` as in DDPG,
+    instead of the state-free surrogate ``Q(a)``."""
+    critic_screening: bool = True
+    """Ablation switch: False picks a uniformly random new candidate of the screened pool instead
+    of the critic's best (critic off)."""
     # -- runtime ------------------------------------------------------------------------------------
     torch_threads: int = 1
     """Torch threads inside ``learn`` (the caller's count is restored afterwards): these MLPs are
@@ -116,8 +143,9 @@ class L2NASConfig:
         if not isinstance(self.net_arch, list | tuple) or not self.net_arch:
             raise TypeError(f"L2NAS setting 'net_arch' must be a non-empty list of widths, got {self.net_arch!r}")
         set_(self, "net_arch", tuple(_number("net_arch", w, int) for w in self.net_arch))
-        if not isinstance(self.avoid_repeats, bool):
-            raise TypeError(f"L2NAS setting 'avoid_repeats' must be true or false, got {self.avoid_repeats!r}")
+        for name in ("avoid_repeats", "feasible_only", "critic_state", "critic_screening"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"L2NAS setting {name!r} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.expected_env, dict):
             raise TypeError(f"L2NAS setting 'expected_env' must be a mapping of env kwargs, got {self.expected_env!r}")
         self._check_ranges()
@@ -128,6 +156,8 @@ class L2NASConfig:
             ("noise_edge", NOISE_EDGES),
             ("actor_proposals", ACTOR_PROPOSALS),
             ("mutation_ops", MUTATION_OPS),
+            ("actor_objective", ACTOR_OBJECTIVES),
+            ("actor_candidates", ACTOR_CANDIDATES),
         )
         for name, allowed in choices:
             if getattr(self, name) not in allowed:
@@ -141,11 +171,14 @@ class L2NASConfig:
         for name in (*non_negative, "actor_entropy"):
             if getattr(self, name) < 0:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 0, got {getattr(self, name)}")
-        if min(self.relax_temperature, self.mutation_temperature, *self.screen_noise) <= 0 or min(self.net_arch) < 1:
+        temperatures = (self.relax_temperature, self.mutation_temperature, self.actor_temperature)
+        if min(*temperatures, *self.screen_noise) <= 0 or min(self.net_arch) < 1:
             raise ValueError(
-                "L2NAS settings 'relax_temperature', 'mutation_temperature', 'screen_noise' and 'net_arch' "
-                "must be positive"
+                "L2NAS settings 'relax_temperature', 'mutation_temperature', 'actor_temperature', 'screen_noise' "
+                "and 'net_arch' must be positive"
             )
+        if not 0.0 < self.actor_elite < 1.0:
+            raise ValueError(f"L2NAS setting 'actor_elite' must lie in (0, 1), got {self.actor_elite}")
 
     @classmethod
     def field_names(cls) -> frozenset[str]:
@@ -178,7 +211,17 @@ class L2NASConfig:
 
 
 _FLOATS = frozenset(
-    {"quantile", "actor_lr", "critic_lr", "relax_temperature", "noise", "mutation_temperature", "actor_entropy"}
+    {
+        "quantile",
+        "actor_lr",
+        "critic_lr",
+        "relax_temperature",
+        "noise",
+        "mutation_temperature",
+        "actor_entropy",
+        "actor_temperature",
+        "actor_elite",
+    }
 )
 _INTS = frozenset(
     {

@@ -25,8 +25,9 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback
 from stable_baselines3.common.vec_env import VecEnv
 
-from nas_gym.agents.l2nas.acting import Proposer
+from nas_gym.agents.l2nas.acting import Feasible, Proposer
 from nas_gym.agents.l2nas.config import L2NASConfig
+from nas_gym.agents.l2nas.distribution import ActorDistribution, elite_weights
 from nas_gym.agents.l2nas.policies import L2NASPolicy, pinball_loss
 from nas_gym.agents.l2nas.presets import resolve_preset
 from nas_gym.agents.l2nas.schedules import n_gradient_steps
@@ -106,6 +107,7 @@ class L2NAS(OffPolicyAlgorithm):
             "net_arch": list(cfg.net_arch),
             "n_critics": cfg.n_critics,
             "actor_lr": cfg.actor_lr,
+            "critic_state": cfg.critic_state,
             "optimizer_kwargs": {"betas": cfg.adam_betas, "fused": _FUSED_ADAM},
         }
 
@@ -132,10 +134,21 @@ class L2NAS(OffPolicyAlgorithm):
 
     def _new_proposer(self) -> None:
         space = getattr(self, "_space", None)
-        self.proposer = Proposer(self.config, space, self._rng, self.n_envs, self._critic_score)
+        feasible = self._latency_check() if space is not None else None
+        self.proposer = Proposer(self.config, space, self._rng, self.n_envs, self._critic_score, feasible)
+        self._distribution = ActorDistribution(space, self.config.actor_temperature) if space is not None else None
+
+    def _latency_check(self) -> Feasible | None:
+        """The env's latency limit as a check on op codes (a lookup table, no query), or None without one."""
+        search = _search(self._vec_env())
+        limit, device = search.search_config.latency_limit_ms, search.search_config.latency_device
+        if limit is None or device is None:
+            return None
+        benchmark, metric = search.benchmark, f"latency/{device}"
+        return lambda codes: np.asarray(benchmark.query(codes, metric)) <= limit
 
     def _excluded_save_params(self) -> list[str]:
-        return [*super()._excluded_save_params(), "_space", "proposer"]
+        return [*super()._excluded_save_params(), "_space", "proposer", "_distribution"]
 
     @classmethod
     def load(cls, path, env=None, device="auto", **kwargs):
@@ -163,11 +176,19 @@ class L2NAS(OffPolicyAlgorithm):
         self.logger.record("rollout/epsilon", self.proposer.exploration_rate(self.num_timesteps))
         return action, action
 
-    def _critic_score(self, alpha: np.ndarray) -> np.ndarray:
-        """Mean critic estimate of a batch of alphas (for screening)."""
+    def _critic_score(self, alpha: np.ndarray, env_index: int) -> np.ndarray:
+        """Mean critic estimate of a batch of alphas proposed to env ``env_index`` (for screening)."""
         with th.no_grad():
             feats = th.as_tensor(self._critic_features(alpha), device=self.device)
+            if self.config.critic_state:
+                last = np.asarray(self._last_obs)  # L2NAS's envs have a Box state: an array, not a dict
+                obs = th.as_tensor(last[env_index : env_index + 1], device=self.device)
+                feats = self._with_state(obs.expand(len(alpha), *obs.shape[1:]), feats)
             return self.policy.q_values(feats).mean(dim=0).cpu().numpy()
+
+    def _with_state(self, obs: th.Tensor, feats: th.Tensor) -> th.Tensor:
+        """The critic input of ``critic_state``: the flattened state, then the alpha features."""
+        return th.cat([obs.reshape(len(obs), -1).to(feats.dtype), feats], dim=1)
 
     def _store_transition(self, replay_buffer, buffer_action, new_obs, reward, dones, infos) -> None:
         self.proposer.record((buffer_action.astype(np.float64) + 1.0) / 2.0, reward, dones)
@@ -183,6 +204,8 @@ class L2NAS(OffPolicyAlgorithm):
         n_updates = n_gradient_steps(stored * self.n_envs, self.batch_size, self.config.c_max)
         self.policy.set_training_mode(True)
         critic_losses, actor_losses = [], []
+        history = buffer.rewards[:stored].reshape(-1)  # every reward so far: the rank objective's reference
+        train_critic = self.config.critic_screening or self.config.actor_objective == "critic"
         for _ in range(n_updates):
             rows = self._rng.integers(0, stored, self.batch_size)
             cols = self._rng.integers(0, self.n_envs, self.batch_size)
@@ -190,31 +213,52 @@ class L2NAS(OffPolicyAlgorithm):
             alpha = (buffer.actions[rows, cols] + 1.0) / 2.0
             reward = th.as_tensor(buffer.rewards[rows, cols], device=self.device)
 
-            q = self.policy.q_values(th.as_tensor(self._critic_features(alpha), device=self.device))
-            critic_loss = pinball_loss(reward.unsqueeze(0) - q, self.config.quantile)
-            self.policy.critic_optimizer.zero_grad()
-            critic_loss.backward()
-            self.policy.critic_optimizer.step()
+            if train_critic:
+                feats = th.as_tensor(self._critic_features(alpha), device=self.device)
+                q = self.policy.q_values(self._with_state(obs, feats) if self.config.critic_state else feats)
+                critic_loss = pinball_loss(reward.unsqueeze(0) - q, self.config.quantile)
+                self.policy.critic_optimizer.zero_grad()
+                critic_loss.backward()
+                self.policy.critic_optimizer.step()
+                critic_losses.append(critic_loss.item())
 
             mu = self.policy.alpha(obs)
-            actor_loss = -self.policy.q_values(self._relax(mu)).mean()
+            if self.config.actor_objective == "rank":
+                actor_loss = self._rank_loss(mu, alpha, buffer.rewards[rows, cols], history)
+            else:
+                relaxed = self._relax(mu)
+                actor_loss = -self.policy.q_values(
+                    self._with_state(obs, relaxed) if self.config.critic_state else relaxed
+                ).mean()
             if self.config.actor_entropy > 0:
                 actor_loss = actor_loss - self.config.actor_entropy * self._entropy(mu)
             self.policy.actor_optimizer.zero_grad()
             actor_loss.backward()
             self.policy.actor_optimizer.step()
-            critic_losses.append(critic_loss.item())
             actor_losses.append(actor_loss.item())
         self._n_updates += n_updates
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        if n_updates:
+        if critic_losses:
             self.logger.record("train/critic_loss", float(np.mean(critic_losses)))
+        if actor_losses:
             self.logger.record("train/actor_loss", float(np.mean(actor_losses)))
+
+    def _rank_loss(self, mu: th.Tensor, alpha: np.ndarray, rewards: np.ndarray, history: np.ndarray) -> th.Tensor:
+        """Rank-based policy gradient on the real rewards: ``-mean(w * log pi(arch | s))`` with the
+        centred elite weights ``w`` of :func:`~agents.l2nas.distribution.elite_weights`."""
+        assert self._distribution is not None  # set with the proposer once the model has an env
+        weights = th.as_tensor(elite_weights(rewards, history, self.config.actor_elite), device=self.device)
+        one_hot = th.as_tensor(self._one_hot(alpha), device=self.device)
+        return -(weights.to(mu.dtype) * self._distribution.log_prob(mu, one_hot)).mean()
 
     def _critic_features(self, alpha: np.ndarray) -> np.ndarray:
         """What the critic sees of executed alphas ``(B, alpha_dim)``: alpha, or its architecture's one-hot."""
         if self.config.critic_input == "alpha":
             return alpha.astype(np.float32)
+        return self._one_hot(alpha)
+
+    def _one_hot(self, alpha: np.ndarray) -> np.ndarray:
+        """The one-hot alpha ``(B, alpha_dim)`` of the architectures executed alphas discretize to."""
         codes = self._space.discretize(alpha.reshape(len(alpha), *self._space.alpha_shape))
         return self._space.one_hot(codes).reshape(len(alpha), -1).astype(np.float32)
 

@@ -1,4 +1,4 @@
-"""L2NAS networks: a sigmoid actor mu(s) -> alpha and quantile critics Q(alpha) that never see the state."""
+"""L2NAS networks: a sigmoid actor mu(s) -> alpha and quantile critics Q(alpha) (or Q(s, alpha))."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ class L2NASPolicy(BasePolicy):
     The action is ``2 * alpha - 1`` (the env maps ``a`` back to ``alpha = (a + 1) / 2``). Both
     networks have ``net_arch`` hidden ReLU layers (paper: 3 x 128 on NB201, 3 x 256 on DARTS/OFA);
     the critic's output is linear. The critic input is alpha only: the paper drops the state
-    from the DDPG critic because the target is the immediate reward.
+    from the DDPG critic because the target is the immediate reward; ``critic_state=True`` gives
+    it the flattened state too, ``Q(s, alpha)`` (an ablation of that choice).
     """
 
     action_space: spaces.Box  # L2NAS declares supported_action_spaces=(spaces.Box,)
@@ -40,6 +41,7 @@ class L2NASPolicy(BasePolicy):
         net_arch: list[int] | None = None,
         n_critics: int = 1,
         actor_lr: float = 1e-8,
+        critic_state: bool = False,
         activation_fn: type[nn.Module] = nn.ReLU,
         features_extractor_class: type[BaseFeaturesExtractor] = FlattenExtractor,
         features_extractor_kwargs: dict[str, Any] | None = None,
@@ -61,6 +63,7 @@ class L2NASPolicy(BasePolicy):
         )
         self.net_arch = list(net_arch or [128, 128, 128])
         self.n_critics, self.actor_lr, self.activation_fn = n_critics, actor_lr, activation_fn
+        self.critic_state = critic_state
         self._build(lr_schedule)
 
     def _build(self, lr_schedule: Schedule) -> None:
@@ -69,8 +72,9 @@ class L2NASPolicy(BasePolicy):
         self.actor = nn.Sequential(
             *create_mlp(self.features_extractor.features_dim, dim, self.net_arch, self.activation_fn), nn.Sigmoid()
         )
+        q_dim = dim + (self.features_extractor.features_dim if self.critic_state else 0)
         self.critics = nn.ModuleList(
-            nn.Sequential(*create_mlp(dim, 1, self.net_arch, self.activation_fn)) for _ in range(self.n_critics)
+            nn.Sequential(*create_mlp(q_dim, 1, self.net_arch, self.activation_fn)) for _ in range(self.n_critics)
         )
         actor_params = [*self.features_extractor.parameters(), *self.actor.parameters()]
         # SB3 types optimizer_class as type[Optimizer], whose base __init__ takes no lr (every subclass does)
@@ -85,6 +89,7 @@ class L2NASPolicy(BasePolicy):
             net_arch=self.net_arch,
             n_critics=self.n_critics,
             actor_lr=self.actor_lr,
+            critic_state=self.critic_state,
             activation_fn=self.activation_fn,
             features_extractor_class=self.features_extractor_class,
             features_extractor_kwargs=self.features_extractor_kwargs,
@@ -98,7 +103,8 @@ class L2NASPolicy(BasePolicy):
         return self.actor(self.extract_features(obs, self.features_extractor))
 
     def q_values(self, alpha: th.Tensor) -> th.Tensor:
-        """Every critic's tau-quantile estimate of the reward of alpha, ``(n_critics, batch)``."""
+        """Every critic's tau-quantile estimate of the reward of alpha, ``(n_critics, batch)``
+        (``alpha`` is the critic input: the state's features first with ``critic_state``)."""
         return th.stack([critic(alpha).squeeze(-1) for critic in self.critics])
 
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:

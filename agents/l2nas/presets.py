@@ -61,11 +61,25 @@ IMPROVEMENTS: dict[str, Any] = {
     "epsilon": (1.0, 0.05, 50),
 }
 
+IMPROVED = {family: replace(cfg, **IMPROVEMENTS) for family, cfg in PAPER.items()}
+
+# v3 (issue 19): the actor carries what the critic lacks. It is a distribution trained on the
+# real rewards' ranks (never on the critic it would otherwise only echo); its samples and the
+# best architectures' mutations are the pool the critic screens; infeasible cells are never
+# screened. docs/results/l2nas-v3.md has the design and its ablation. Tuned on seeds >= 100.
+V3_CHANGES: dict[str, Any] = {
+    "actor_objective": "rank",  # rank-based policy gradient on the real rewards
+    "actor_candidates": "sample",  # the actor's share of the pool: draws of its distribution
+    "feasible_only": True,  # latency-limited envs: infeasible candidates never screened or queried
+}
+V3 = {family: replace(cfg, **V3_CHANGES) for family, cfg in IMPROVED.items()}
+
 PRESETS: dict[str, dict[str, L2NASConfig]] = {
     "paper": PAPER,
     "paper-transfer": PAPER_TRANSFER,
     "paper-lr1e-4": PAPER_LR1E4,
-    "improved": {family: replace(cfg, **IMPROVEMENTS) for family, cfg in PAPER.items()},
+    "improved": IMPROVED,
+    "v3": V3,
 }
 
 

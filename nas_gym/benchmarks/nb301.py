@@ -7,9 +7,11 @@ prediction, and ``test_metrics`` is empty. Results on this benchmark are surroga
 accuracies, not the retrained test accuracies DARTS papers report.
 
 * ``model="2021"`` (default, ``new_model_2021.onnx``): ``val_acc`` (%) and ``runtime_s``.
-  Spearman 0.905 against the true validation accuracy of NASLib's 725 NB301 genotypes. The graph
-  has a fixed batch size of 1, so rows are run one at a time.
-* ``model="v2"`` (``model_v2.onnx``): adds ``val_ce`` and ``runtime_increase_s``, batched; its
+  Spearman 0.905 against the true validation accuracy of NASLib's 725 NB301 genotypes. The
+  source graph declares a batch of 1; queries run its derived copy with a dynamic batch dim
+  (:func:`nas_gym.data.nb301.dynamic_batch`), a whole batch per onnxruntime call, and equal
+  the source graph run row by row (``run_surrogate(..., one_row=True)``, tested to 1e-5 pp).
+* ``model="v2"`` (``model_v2.onnx``): adds ``val_ce`` and ``runtime_increase_s``; its
   accuracy ranks genotypes worse (Spearman 0.590), so use it for loss or runtime curves.
 
 Predictions are deterministic, so each benchmark caches them per architecture: repeated genotypes
@@ -31,26 +33,32 @@ from nas_gym.spaces.darts import DARTSSearchSpace, codes_to_onnx
 
 MAX_EPOCH = 98
 """Largest epoch of the surrogates' config space; beyond it predictions are nonsense (data README section 7)."""
+ROWS_PER_CALL = 1024
+"""Rows per onnxruntime call: 256-2048 run at the same rate (the Gemms are compute-bound); 20k
+rows in one call run 4x slower, their activations falling out of cache (bench/nb301_speed.py)."""
 
 
 @dataclass(frozen=True)
 class SurrogateModel:
-    """One ONNX surrogate: its file, output name, metric per output column and accuracy scale."""
+    """One ONNX surrogate: the graph queries run (batched), the source graph, output name, metric
+    per output column and accuracy scale."""
 
     file: str
+    source_file: str
     output: str
     columns: tuple[str, ...]
-    batched: bool
     acc_to_percent: float
 
 
 MODELS: dict[str, SurrogateModel] = {
-    "2021": SurrogateModel(nb301_data.MODEL_2021, "209", ("val_acc", "runtime_s"), batched=False, acc_to_percent=1.0),
+    "2021": SurrogateModel(
+        nb301_data.MODEL_2021_BATCHED, nb301_data.MODEL_2021, "209", ("val_acc", "runtime_s"), acc_to_percent=1.0
+    ),
     "v2": SurrogateModel(
+        nb301_data.MODEL_V2,
         nb301_data.MODEL_V2,
         "output",
         ("val_acc", "val_ce", "runtime_s", "runtime_increase_s"),
-        batched=True,
         acc_to_percent=100.0,
     ),
 }
@@ -127,25 +135,33 @@ class NB301Benchmark(Benchmark):
         self.name = f"nb301-cifar10-{model}-epoch{self.epoch}"
         self.metrics = self.spec.columns
         self.search_space = DARTSSearchSpace()
-        path = verified_path("nb301", self.spec.file, cache)  # md5 against the manifest, once per process
+        # md5 against the manifest, once per process: the graph queries run and its source (the reference)
+        path = verified_path("nb301", self.spec.file, cache)
+        self._source_path = verified_path("nb301", self.spec.source_file, cache)
         self._session = _session(str(path), path.stat().st_mtime_ns)
         self._cache: dict[int, np.ndarray] = {}
         self.surrogate_calls = 0  # rows actually sent to onnxruntime (cache misses)
 
-    def run_surrogate(self, codes: np.ndarray, epoch: int | None = None) -> np.ndarray:
+    def run_surrogate(self, codes: np.ndarray, epoch: int | None = None, one_row: bool = False) -> np.ndarray:
         """Raw predictions ``(n, len(metrics))`` float64 for op codes ``(n, 24)``, uncached.
 
-        Accuracy is converted to percent; ``epoch`` defaults to the benchmark's.
+        Accuracy is converted to percent; ``epoch`` defaults to the benchmark's. The whole batch
+        runs in one onnxruntime call; ``one_row=True`` instead runs the md5-pinned source graph
+        one row per call, the reference the batched graph is checked against.
         """
         x_cat = codes_to_onnx(np.asarray(codes).reshape(-1, self.search_space.code_length))
         x_cont = np.full((len(x_cat), 1), check_epoch(self.epoch if epoch is None else epoch), dtype=np.float32)
-        if self.spec.batched:
-            out = self._session.run([self.spec.output], {"x_cat": x_cat, "x_cont": x_cont})[0]
-        else:
+        if one_row:
+            session = _session(str(self._source_path), self._source_path.stat().st_mtime_ns)
             out = np.empty((len(x_cat), len(self.spec.columns)), dtype=np.float32)
             for i in range(len(x_cat)):
                 feed = {"x_cat": x_cat[i : i + 1], "x_cont": x_cont[i : i + 1]}
-                out[i] = self._session.run([self.spec.output], feed)[0][0]
+                out[i] = session.run([self.spec.output], feed)[0][0]
+        else:
+            out = np.empty((len(x_cat), len(self.spec.columns)), dtype=np.float32)
+            for i in range(0, len(x_cat), ROWS_PER_CALL):
+                feed = {"x_cat": x_cat[i : i + ROWS_PER_CALL], "x_cont": x_cont[i : i + ROWS_PER_CALL]}
+                out[i : i + ROWS_PER_CALL] = self._session.run([self.spec.output], feed)[0]
         pred = out.astype(np.float64)
         pred[:, 0] *= self.spec.acc_to_percent
         self.surrogate_calls += len(pred)

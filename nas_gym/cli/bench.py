@@ -110,10 +110,11 @@ def report(
 def leaderboard(
     results: list[Path] = typer.Argument(..., help="results.csv files written by nas-gym report (one per study)"),
     out: Path = typer.Option(..., "--out", help="markdown file to write (e.g. docs/results/leaderboard.md)"),
-    reps: int = typer.Option(2000, "--reps", help="bootstrap resamples of the 95% CIs"),
+    reps: int = typer.Option(2000, "--reps", help="bootstrap resamples of the descriptive 95% CIs"),
 ) -> None:
-    """Cross-space leaderboard of several studies: mean rank per agent, cells ranked, best or tied-best,
-    and the cells each agent is missing from (unfinished, or cut by its study budget cap)."""
+    """Cross-space leaderboard of several studies: mean ranks on cells every ranked agent finished with
+    every seed, wins/losses of exact paired tests (Benjamini-Hochberg), and each agent's coverage
+    (fewer seeds, unfinished, cut by its study budget cap, not run)."""
     from nas_gym.report.leaderboard import write_leaderboard
 
     if reps < 1:

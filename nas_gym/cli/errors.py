@@ -18,7 +18,7 @@ from rich.console import Console
 from nas_gym.data.store import DataError
 from nas_gym.harness.cell import RunSetupError
 from nas_gym.harness.runner import StudyOutputError
-from nas_gym.harness.study import StudyError
+from nas_gym.harness.spec import StudyError
 from nas_gym.locks import LockHeldError
 
 USER_ERRORS: tuple[type[BaseException], ...] = (DataError, StudyError, RunSetupError, StudyOutputError, LockHeldError)

@@ -81,20 +81,27 @@ def search(
     task = progress.add_task("search", total=budget, agent=agent, best="")
 
     def advance(r: QueryRecord) -> None:
+        # The bar starts with the first query: every refusal (agent/env pair, env kwargs,
+        # hyperparameters, data) happens before it, so a refused run prints only its one line.
+        if not progress.live.is_started:
+            progress.start()
         best = f"best: signal {r.best_signal_acc:.2f} | reported {r.best_report_acc:.2f}"
         progress.update(task, completed=r.unique if by_unique else r.step, best=best)
 
-    if AGENTS[agent].kind != "searcher":
+    if AGENTS[agent].uses_torch:
         import torch
 
         # The agents' MLPs are tiny: one thread beats several (and does not fight other jobs for cores).
         torch.set_num_threads(1)
     with user_errors():
-        check_run_dir(out, force)  # before the progress bar: a refused --out prints only its one line
-    with user_errors(), progress:
-        summary = run_cell(
-            agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
-        )  # fmt: skip
+        check_run_dir(out, force)
+    try:
+        with user_errors():
+            summary = run_cell(
+                agent, env_id, budget, seed, out, kwargs, overrides, cache, on_query=advance, overwrite=force
+            )  # fmt: skip
+    finally:
+        progress.stop()
     result = json.loads((out / "summary.json").read_text())
     signal, report = summary["protocol"]["signal"], summary["protocol"]["report"]
     note = " [yellow](interrupted: partial run saved)[/yellow]" if summary["interrupted"] else ""

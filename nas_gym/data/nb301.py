@@ -4,6 +4,10 @@ The cache (``<cache>/nb301/``) holds:
 
 * ``new_model_2021.onnx`` and ``model_v2.onnx``: the surrogates, copied unchanged (ONNX is a
   protobuf graph, not a pickle, so it is safe to load at run time);
+* ``new_model_2021_batched.onnx``: the 2021 graph with its batch dimension made dynamic (derived
+  here with the ``onnx`` package). The source declares a batch of 1, which forces onnxruntime to
+  run one row per call; every op of the graph works row by row, so only the declared input and
+  output shapes change and a whole batch runs in one call (:func:`dynamic_batch`);
 * ``config_space_v2.json``: YAHPO's ConfigSpace of the DARTS space, for validity checks;
 * ``naslib301.npz``: NASLib's ``zc_nasbench301.json`` as arrays: ``codes`` ``(725, 24)`` (the
   op codes of :mod:`nas_gym.spaces.darts`), ``val_accuracy`` (%, from real NB301 training
@@ -24,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from nas_gym.data.sources import DatasetSpec, SourceFile, github_raw
-from nas_gym.data.store import atomic_savez
+from nas_gym.data.store import DataError, atomic_savez
 from nas_gym.spaces.darts import (
     CELLS,
     EDGE_OFFSET,
@@ -38,6 +42,7 @@ from nas_gym.spaces.darts import (
 )
 
 MODEL_2021 = "new_model_2021.onnx"
+MODEL_2021_BATCHED = "new_model_2021_batched.onnx"
 MODEL_V2 = "model_v2.onnx"
 CONFIG_SPACE = "config_space_v2.json"
 NASLIB = "naslib301.npz"
@@ -103,12 +108,52 @@ def _check_config_space(space: Mapping) -> None:
                 raise ValueError(f"config_space_v2.json: inputs_node_{cell}_{n} choices differ from NODE_PAIRS")
 
 
+ROW_WISE_OPS = frozenset(
+    {"Add", "Cast", "Concat", "Constant", "ConstantOfShape", "Div", "Gather", "Gemm", "Mul", "Selu", "Shape"}
+    | {"Sigmoid", "Sub", "Unsqueeze"}
+)
+"""Ops of the 2021 graph. None can hard-code a batch size: the batch only enters through ``Shape``.
+Ops that take a target shape as a constant (``Reshape``, ``Expand``, ``Tile``, ``Flatten``, ...)
+could, so a graph holding any op outside this set is refused rather than rewritten."""
+
+BATCH_DIM = "batch"
+
+
+def dynamic_batch(source: Path, out: Path) -> None:
+    """Write ``source`` (an ONNX graph declaring batch size 1) to ``out`` with a symbolic batch dim.
+
+    Only the first dim of every graph input and output changes; ``onnx.checker`` then validates
+    the whole graph. The derived file's md5 goes into the manifest like every cache output, and
+    ``tests/test_darts_nb301.py`` checks its predictions equal the source's, row by row.
+    """
+    try:
+        import onnx
+    except ImportError:
+        raise DataError(
+            "importing nb301 needs the onnx package (to derive the batched surrogate): pip install 'nas-gym[surrogate]'"
+        ) from None
+    model = onnx.load(str(source))
+    unknown = sorted({node.op_type for node in model.graph.node} - ROW_WISE_OPS)
+    if unknown:
+        raise DataError(f"{source.name}: ops {unknown} may fix the batch size; cannot make the batch dim dynamic")
+    for value in (*model.graph.input, *model.graph.output):
+        dim = value.type.tensor_type.shape.dim[0]
+        if dim.dim_value != 1:
+            raise DataError(f"{source.name}: {value.name!r} has first dim {dim}, expected a batch of 1")
+        dim.Clear()
+        dim.dim_param = BATCH_DIM
+    onnx.checker.check_model(model, full_check=True)  # full_check runs strict shape inference too
+    onnx.save(model, str(out))
+
+
 def convert(files: Mapping[str, Path], out: Path) -> dict:
-    """Copy the surrogates and the config space; turn NASLib's 725 genotypes into arrays."""
+    """Copy the surrogates and the config space, derive the batched 2021 graph, turn NASLib's 725
+    genotypes into arrays."""
     _check_encoding(json.loads(files["nb301/encoding_v2.json"].read_text()))
     _check_config_space(json.loads(files[f"nb301/{CONFIG_SPACE}"].read_text()))
     for name in (MODEL_2021, MODEL_V2, CONFIG_SPACE):
         shutil.copyfile(files[f"nb301/{name}"], out / name)
+    dynamic_batch(out / MODEL_2021, out / MODEL_2021_BATCHED)
 
     records = json.loads(files["nb301/zc_nasbench301.json"].read_text())["cifar10"]
     if len(records) != NUM_NASLIB:
@@ -132,6 +177,6 @@ SPEC = DatasetSpec(
     description="NAS-Bench-301: YAHPO ONNX surrogates (2021, v2), config space, NASLib's 725 genotypes with val acc",
     files=FILES,
     convert=convert,
-    outputs=(MODEL_2021, MODEL_V2, CONFIG_SPACE, NASLIB),
+    outputs=(MODEL_2021, MODEL_2021_BATCHED, MODEL_V2, CONFIG_SPACE, NASLIB),
     license="YAHPO surrogates and config space Apache-2.0 (slds-lmu/yahpo_data); NASLib Apache-2.0",
 )

@@ -9,6 +9,7 @@ SB3's ``VecEnv.get_attr("search_space")`` reaches them too.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,9 +73,23 @@ def search_env(env: object) -> SearchEnvAPI:
     return inner
 
 
+_GYMNASIUM_TAIL = re.compile(r" was raised from the environment creator for .*", re.DOTALL)
+
+
 def make_env(env_id: str, kwargs: Mapping[str, Any] | None = None, cache: str | os.PathLike | None = None) -> gym.Env:
-    """``gym.make(env_id, **kwargs)`` with the data ``cache`` folder when one is given."""
+    """``gym.make(env_id, **kwargs)`` with the data ``cache`` folder when one is given.
+
+    Gymnasium appends every kwarg to an env creator's error ("... was raised from the environment
+    creator for ID with kwargs (...)"); that tail repeats the input and buries the line naming the bad
+    keyword, so it is cut (the original error stays chained as the cause).
+    """
     options: dict[str, Any] = dict(kwargs or {})
     if cache is not None:
         options["cache"] = str(cache)
-    return gym.make(env_id, **options)
+    try:
+        return gym.make(env_id, **options)
+    except (TypeError, ValueError) as err:
+        message = _GYMNASIUM_TAIL.sub("", str(err))
+        if message == str(err):
+            raise
+        raise type(err)(message) from err

@@ -97,30 +97,37 @@ class SearchCore:
         return state
 
     # -- actions ---------------------------------------------------------------------------------
-    def decode(self, actions: np.ndarray) -> np.ndarray:
-        """Validate a batch of actions ``(num_envs, ...)`` and return op codes ``(num_envs, L)``."""
+    def check(self, actions: object, single: bool = False) -> np.ndarray:
+        """``actions`` as a numeric array of the batch shape ``(num_envs, ...)``, or with ``single``
+        of one search's action shape: the one validation of shape and type a step makes."""
+        shape = self.single_action_space.shape if single else self._action_shape
         try:
             a = np.asarray(actions)
-        except ValueError as err:  # a ragged nested list
-            raise ValueError(f"actions must be a rectangular array of numbers: {err}") from None
-        expected = self._action_shape
+        except ValueError:  # a ragged nested list
+            raise ValueError(f"actions must be a rectangular array of shape {shape}") from None
+        if a.shape != shape:
+            raise ValueError(f"actions must have shape {shape}, got {a.shape}")
         if a.dtype.kind not in "fiu":
             raise ValueError(f"actions must be numeric, got dtype {a.dtype}")
-        if a.shape != expected:
-            raise ValueError(f"actions must have shape {expected}, got {a.shape}")
+        return a
+
+    def decode(self, actions: object, single: bool = False) -> np.ndarray:
+        """Validate a batch of actions ``(num_envs, ...)`` (or one action, with ``single``) and
+        return op codes ``(num_envs, L)``."""
+        a = self.check(actions, single)
+        if single:
+            a = a[None]
         if self._discrete:
-            return self._decode_discrete(a)
-        if not _in_unit_box(a):  # the usual actions need neither the finiteness check nor the clip
-            if not np.isfinite(a).all():
-                raise ValueError("actions contain NaN or inf")
-            a = np.clip(a, -1.0, 1.0)
+            return self.decode_discrete(a)
+        a = unit_box(a)
         if self._delta:
             self.alpha = np.clip(self.alpha + self.config.delta_step * a, 0.0, 1.0)
         else:
             self.alpha = (a + 1.0) / 2.0
         return self.space.discretize(self.alpha.reshape(self._alpha_shape))
 
-    def _decode_discrete(self, a: np.ndarray) -> np.ndarray:
+    def decode_discrete(self, a: np.ndarray) -> np.ndarray:
+        """Op codes of checked (:meth:`check`) discrete actions, refusing non-integers and codes out of range."""
         nvec = cast(spaces.MultiDiscrete, self.single_action_space).nvec  # discrete actions: a MultiDiscrete
         if a.dtype.kind == "f":
             if not np.array_equal(a, np.round(a)):
@@ -134,15 +141,16 @@ class SearchCore:
 
     # -- one step of every search -------------------------------------------------------------
     def step(
-        self, actions: np.ndarray, rows: np.ndarray | None = None
+        self, actions: object, rows: np.ndarray | None = None, single: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """Query the architectures of ``actions`` for the searches in ``rows`` (all when ``None``).
 
         Every action is validated, but only those of ``rows`` are evaluated: a vector env that
-        restarts some searches on this step must not spend (or report) their queries. Returns the
-        observation of every search, and reward, truncation and info arrays for ``rows`` only.
+        restarts some searches on this step must not spend (or report) their queries. With
+        ``single``, ``actions`` is the one action of a one-search core. Returns the observation
+        of every search, and reward, truncation and info arrays for ``rows`` only.
         """
-        codes = self.decode(actions)
+        codes = self.decode(actions, single)
         if rows is not None:
             rows = np.asarray(rows)
             codes = codes[rows]
@@ -201,7 +209,16 @@ def _rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
     return a if rows is None else a[rows]
 
 
-def _in_unit_box(a: np.ndarray) -> bool:
+def unit_box(a: np.ndarray) -> np.ndarray:
+    """Checked continuous actions clipped into [-1, 1]; refuses NaN and inf."""
+    if in_unit_box(a):  # the usual actions need neither the finiteness check nor the clip
+        return a
+    if not np.isfinite(a).all():
+        raise ValueError("actions contain NaN or inf")
+    return np.clip(a, -1.0, 1.0)
+
+
+def in_unit_box(a: np.ndarray) -> bool:
     """Whether every entry lies in [-1, 1] (NaN does not). For a few entries, Python's sum, min and
     max over the list beat numpy's fixed cost per call several times over; a finite sum rules out
     NaN and inf, which would make min and max unreliable."""

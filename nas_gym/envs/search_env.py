@@ -13,6 +13,7 @@ from nas_gym.envs.config import SearchConfig
 from nas_gym.envs.core import SearchCore
 from nas_gym.envs.families import build
 from nas_gym.envs.infos import StepInfos
+from nas_gym.envs.scalar import ScalarSearch, serves
 
 _ONE_ROW = np.zeros(1, np.int64)
 _ONE_ROW.flags.writeable = False
@@ -45,21 +46,21 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
         self.action_space = self._core.single_action_space
         self.observation_space = self._core.single_observation_space
         self._infos = StepInfos(self._core.space, 1)
+        # a table's search runs in Python scalars (same results, a fraction of numpy's per-call cost)
+        self._scalar = ScalarSearch(self._core) if serves(self._core) else None
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
+        if self._scalar is not None:
+            return self._scalar.reset(), {"protocol": self._core.protocol}
         obs = self._core.reset(None, self.np_random)
         self._infos.reset()
         return obs[0], {"protocol": self._core.protocol}
 
     def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict]:
-        try:
-            a = np.asarray(action)
-        except ValueError:  # a ragged nested list
-            raise ValueError(f"action must be a rectangular array of shape {self.action_space.shape}") from None
-        if a.shape != self.action_space.shape:
-            raise ValueError(f"action must have shape {self.action_space.shape}, got {a.shape}")
-        obs, reward, truncated, batch = self._core.step(a[None])
+        if self._scalar is not None:
+            return self._scalar.step(action)
+        obs, reward, truncated, batch = self._core.step(action, single=True)
         self._infos.update_best(batch, _ONE_ROW)
         info = self._infos.build(batch, _ONE_ROW)[0]
         return obs[0], reward.tolist()[0], False, truncated.tolist()[0], info
@@ -67,18 +68,18 @@ class ArchSearchEnv(SearchEnvAPI, gym.Env[np.ndarray, np.ndarray]):
     def render(self) -> str | None:
         if self.render_mode != "ansi":
             return None
-        t = self._core.tracker
-        if np.isneginf(t.best_signal_acc[0]):
+        t = self._scalar if self._scalar is not None else self._core.tracker
+        best_signal, best_report = float(np.asarray(t.best_signal_acc).flat[0]), np.asarray(t.best_report_acc).flat[0]
+        if np.isneginf(best_signal):
             return "no architecture evaluated yet\n"
-        codes = t.best_codes[:1]
+        codes = np.asarray(t.best_codes).reshape(1, -1)
+        steps, unique = np.asarray(t.steps).flat[0], np.asarray(t.unique).flat[0]
         extra = "".join(f" {k}={_fmt(v[0])}" for k, v in self.benchmark.arch_info(codes).items())
         report = self.benchmark.report_metric
-        shown = (
-            f" {report}={t.best_report_acc[0]:.2f}" if self.benchmark.report_measured and report != self.signal else ""
-        )
+        shown = f" {report}={best_report:.2f}" if self.benchmark.report_measured and report != self.signal else ""
         return (
-            f"best by {self.signal}: {self.signal}={t.best_signal_acc[0]:.2f}{shown}{extra} after {t.steps[0]} "
-            f"queries ({t.unique[0]} unique)\n{self.search_space.describe(codes[0])}\n"
+            f"best by {self.signal}: {self.signal}={best_signal:.2f}{shown}{extra} after {steps} "
+            f"queries ({unique} unique)\n{self.search_space.describe(codes[0])}\n"
         )
 
 

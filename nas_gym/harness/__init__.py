@@ -6,9 +6,11 @@ behind both ``nas-gym search`` and every cell of a study.
 """
 
 from nas_gym.harness.cell import run_cell
+from nas_gym.harness.preflight import check_envs
 from nas_gym.harness.runner import StudyRun, run_study
+from nas_gym.harness.spec import Cell, Study, StudyError
 from nas_gym.harness.store import ResultStore
-from nas_gym.harness.study import Cell, Study, StudyError, check_envs, load_study, parse_study
+from nas_gym.harness.study import load_study, parse_study
 
 __all__ = [
     "Cell",

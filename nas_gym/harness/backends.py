@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from nas_gym.harness.cell import RUN_FILES, run_cell
-from nas_gym.harness.study import Cell
+from nas_gym.harness.spec import Cell
 
 BACKENDS = ("local", "ray")
 Outcome = tuple[Cell, "dict[str, bytes] | BaseException"]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from nas_gym.harness.backends import BACKENDS, default_workers, run_local, run_ray
+from nas_gym.harness.spec import Cell, Study
 from nas_gym.harness.store import ResultStore
-from nas_gym.harness.study import Cell, Study
+from nas_gym.harness.transfer import TransferStudy
+from nas_gym.harness.transfer_run import transfer_stages
 from nas_gym.locks import exclusive
 
 
@@ -32,6 +36,16 @@ def _prepare_out(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise StudyOutputError(f"cannot create --out {out} ({err.strerror}); choose a writable folder") from None
+
+
+def stages(study: Study, todo: list[Cell], store: ResultStore) -> Iterator[tuple[list[Cell], Any]]:
+    """The pending cells ``todo`` in groups that run one after the other, each with how its cells
+    run (``None``: the agent's own search). A plain study is one group; a transfer study first runs
+    the pretraining whose models its fine-tuning cells load from ``store``."""
+    if isinstance(study, TransferStudy):
+        yield from transfer_stages(study, todo, store)
+    else:
+        yield list(todo), None
 
 
 @dataclass
@@ -102,7 +116,7 @@ def _run_locked(
         task = progress.add_task("cells", total=total, completed=result.skipped, last="")
         # A stage starts once the previous one is committed (a transfer study's fine-tuning
         # cells load the models its pretraining cells saved).
-        for cells, execute in study.stages([cell for cell, _ in todo], store):
+        for cells, execute in stages(study, [cell for cell, _ in todo], store):
             if backend == "local":
                 outcomes = run_local(cells, cache, workers, execute)
             else:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from nas_gym.harness.run_dir import RUN_FILES, is_scratch, replace_dir
-from nas_gym.harness.study import Cell, Study
+from nas_gym.harness.spec import Cell, Study
 
 MANIFEST = "cell.json"
 STUDY_FILE = "study.yaml"

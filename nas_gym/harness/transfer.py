@@ -29,31 +29,22 @@ up where the cell runs and recorded in the cell's ``summary.json``.
 
 The spec of a ``transfer`` cell holds the key of the pretraining cell, so changing anything of
 the pretraining (preset, signal, source, steps, seed) makes every fine-tune cell stale, while
-the scratch cells, which do not depend on it, stay finished. The pretraining cells run in a
-first stage; the fine-tune cells get the committed model only after its md5 matched the
-pretraining cell's manifest (:mod:`nas_gym.harness.transfer_run`).
+the scratch cells, which do not depend on it, stay finished. This module only describes and
+parses the study; :mod:`nas_gym.harness.transfer_run` runs it: the pretraining cells in a first
+stage, then the fine-tune cells, handed the committed model only after its md5 matched the
+pretraining cell's manifest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import yaml
 
-from nas_gym.harness.study import (
-    AgentSpec,
-    Cell,
-    EnvSpec,
-    ProtocolSpec,
-    Study,
-    _int_list,
-    _known_keys,
-    _Located,
-    _mapping,
-)
+from nas_gym.harness.spec import AgentSpec, Cell, EnvSpec, ProtocolSpec, Study
+from nas_gym.harness.yaml_source import LocatedYAML, int_list, known_keys, mapping
 
 PRETRAIN, TRANSFER, SCRATCH = "pretrain", "transfer", "scratch"
 ARMS = (TRANSFER, SCRATCH)
@@ -141,16 +132,6 @@ class TransferStudy(Study):
                 for seed in self.seeds:
                     yield self._cell(arm, target, seed, self.config.steps, pretrain.key if arm == TRANSFER else None)
 
-    def stages(self, todo: list[Cell], store: Any) -> Iterator[tuple[list[Cell], Any]]:
-        """Pretraining first; then the target cells, handed the pretrained model read back from the
-        store with its md5 checked against the pretraining cell's manifest."""
-        from nas_gym.harness.transfer_run import execute_transfer_cell, read_model
-
-        yield [c for c in todo if c.agent_label == PRETRAIN], execute_transfer_cell
-        rest = [c for c in todo if c.agent_label != PRETRAIN]
-        if rest:
-            yield rest, partial(execute_transfer_cell, models=read_model(store, self.pretrain_cell()))
-
 
 def is_transfer_study(text: str) -> bool:
     """Whether a study file is a transfer study (it has a top-level ``transfer:`` section)."""
@@ -161,7 +142,7 @@ def is_transfer_study(text: str) -> bool:
     return isinstance(data, dict) and "transfer" in data
 
 
-def _env_id(doc: _Located, value: Any, path: tuple, what: str) -> str:
+def _env_id(doc: LocatedYAML, value: Any, path: tuple, what: str) -> str:
     import nas_gym
 
     if value not in nas_gym.ENV_IDS:
@@ -169,18 +150,18 @@ def _env_id(doc: _Located, value: Any, path: tuple, what: str) -> str:
     return value
 
 
-def _int(doc: _Located, section: dict, key: str, low: int) -> int:
+def _int(doc: LocatedYAML, section: dict, key: str, low: int) -> int:
     value = section.get(key, DEFAULTS[key])
     if not isinstance(value, int) or isinstance(value, bool) or value < low:
         raise doc.error(("transfer", key), f"transfer.{key} must be an integer >= {low}, got {value!r}")
     return value
 
 
-def _transfer_spec(doc: _Located, raw: Any) -> TransferSpec:
+def _transfer_spec(doc: LocatedYAML, raw: Any) -> TransferSpec:
     from nas_gym.agents.l2nas import PRESETS
 
-    section = _mapping(doc, raw, ("transfer",), "transfer")
-    _known_keys(doc, section, TRANSFER_KEYS, ("transfer",), "transfer")
+    section = mapping(doc, raw, ("transfer",), "transfer")
+    known_keys(doc, section, TRANSFER_KEYS, ("transfer",), "transfer")
     for key in ("source", "targets"):
         if key not in section:
             raise doc.error(("transfer",), f"transfer has no {key!r}: name the env to pretrain on and the targets")
@@ -218,16 +199,16 @@ def _transfer_spec(doc: _Located, raw: Any) -> TransferSpec:
 
 def parse_transfer_study(text: str, filename: str = "<study>") -> TransferStudy:
     """Parse and statically check a transfer study; problems are reported as ``file:line: message``."""
-    doc = _Located(text, filename)
-    top = _mapping(doc, doc.data, (), "a study")
-    _known_keys(doc, top, ("name", "description", "seeds", "transfer"), (), "transfer study")
+    doc = LocatedYAML(text, filename)
+    top = mapping(doc, doc.data, (), "a study")
+    known_keys(doc, top, ("name", "description", "seeds", "transfer"), (), "transfer study")
     for key in ("name", "seeds"):
         if key not in top:
             raise doc.error((), f"the transfer study has no {key!r}; required keys: name, seeds, transfer")
     name = top["name"]
     if not isinstance(name, str) or not name or "/" in name:
         raise doc.error(("name",), f"name must be a non-empty string without '/', got {name!r}")
-    seeds = _int_list(doc, top["seeds"], ("seeds",), "seeds")
+    seeds = int_list(doc, top["seeds"], ("seeds",), "seeds")
     if len(seeds) < 2:
         raise doc.error(("seeds",), f"a transfer study needs >= 2 seeds to compare its arms, got {list(seeds)}")
     spec = _transfer_spec(doc, top["transfer"])

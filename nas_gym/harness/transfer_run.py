@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import tempfile
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from nas_gym.harness.backends import init_worker
 from nas_gym.harness.cell import RUN_FILES, run_cell
+from nas_gym.harness.spec import Cell
 from nas_gym.harness.store import MANIFEST, ResultStore, md5
-from nas_gym.harness.transfer import PRETRAIN, TRANSFER, TransferCell
+from nas_gym.harness.transfer import PRETRAIN, TRANSFER, TransferCell, TransferStudy
 
 MODEL_FILE = "model.zip"  # the pretraining cell's trained L2NAS (actor, critic, optimisers)
 
@@ -122,3 +125,12 @@ def execute_transfer_cell(cell: TransferCell, cache: str | None, models: Models 
         if save is not None:
             files[MODEL_FILE] = save.read_bytes()
         return files
+
+
+def transfer_stages(study: TransferStudy, todo: list[Cell], store: ResultStore) -> Iterator[tuple[list[Cell], Any]]:
+    """Pretraining first; then the target cells, handed the pretrained model read back from the
+    store with its md5 checked against the pretraining cell's manifest."""
+    yield [c for c in todo if c.agent_label == PRETRAIN], execute_transfer_cell
+    rest = [c for c in todo if c.agent_label != PRETRAIN]
+    if rest:
+        yield rest, partial(execute_transfer_cell, models=read_model(store, study.pretrain_cell()))
