@@ -1,12 +1,11 @@
 """The multi-objective part of the leaderboard: agents ranked by hypervolume ratio in every MO cell.
 
-A cell is one (env, latency device, checkpoint) of an MO study's ``results.csv``
-(:mod:`nas_gym.report.mo_report`); agents are ranked there by the mean over seeds of
-``hv_ratio`` (rank 1 = best), and are *best or tied-best* when their 95 % bootstrap CI of the
-mean overlaps the best agent's. The ranking table itself is the scalar leaderboard's
-(:func:`nas_gym.report.leaderboard.leaderboard`), so both parts read the same way.
+A cell is one (space, dataset @ latency device, signal, budget kind, checkpoint) of an MO study's
+``results.csv`` (:mod:`nas_gym.report.mo_report`). The ranking, the leagues and the paired tests
+are the scalar leaderboard's (:mod:`nas_gym.report.leaderboard`), run on the per-seed
+``hv_ratio`` instead of the reported accuracy, so both parts read the same way.
 
-Run ``python -m nas_gym.report.mo_leaderboard docs/results/mo-*/results.csv --out docs/results/mo-leaderboard.md``.
+Run ``nas-gym mo-leaderboard docs/results/mo-*/results.csv --out docs/results/mo-leaderboard.md``.
 """
 
 from __future__ import annotations
@@ -16,68 +15,62 @@ from pathlib import Path
 
 import pandas as pd
 
-from nas_gym.report.leaderboard import leaderboard
-from nas_gym.report.stats import mean_with_ci
+from nas_gym.report.leaderboard import Board, best_per_cell, league_markdown, leagues_of
 
-CELL = ["env", "device", "budget"]
+METRIC = "hv_ratio"
+SIGNAL = {"nb201": "val12", "ofa": "predicted_acc"}
 
 
-def cell_stats(frame: pd.DataFrame, metric: str = "hv_ratio", reps: int = 2000) -> pd.DataFrame:
-    """One row per (cell, agent): seeds, mean of ``metric`` and its CI, rank, best-or-tied flag."""
-    rows = []
-    for key, group in frame.groupby(CELL, sort=True):
-        stats = {a: (len(g), *mean_with_ci(g[metric].to_numpy(), reps=reps)) for a, g in group.groupby("agent")}
-        means = pd.Series({agent: s[1] for agent, s in stats.items()})
-        ranks, best = means.rank(ascending=False, method="average"), means.idxmax()
-        most = max(s[0] for s in stats.values())
-        for agent, (n, mean, low, high) in stats.items():
-            rows.append(
+def leaderboard_frame(results: list[str | Path]) -> pd.DataFrame:
+    """MO ``results.csv`` rows in the scalar leaderboard's schema (dataset = ``<dataset>@<device>``)."""
+    missing = [str(p) for p in results if not Path(p).is_file()]
+    if missing or not results:
+        raise FileNotFoundError(f"no such MO results.csv: {missing or '(none given)'}; run the MO report first")
+    frames = []
+    for path in results:
+        part = pd.read_csv(path)
+        space = part.env.str.removeprefix("mo-").str.split("-").str[0].str.lower()
+        dataset = part.env.str.removeprefix("mo-NB201-").str.removeprefix("mo-").str.removesuffix("-v0")
+        frames.append(
+            pd.DataFrame(
                 {
-                    **dict(zip(CELL, key, strict=True)),
-                    "agent": agent,
-                    "seeds": n,
-                    "mean": mean,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "rank": float(ranks[agent]),
-                    "best_or_tied": bool(high >= stats[best][2]),
-                    "fewer_seeds": n < most,
+                    "space": space,
+                    "dataset": dataset + "@" + part.device,
+                    "signal": space.map(SIGNAL),
+                    "budget_kind": "unique",
+                    "budget": part.budget,
+                    "agent": part.agent,
+                    "seed": part.seed,
+                    "study": Path(path).parent.name,
+                    "agent_budget": float("inf"),
+                    METRIC: part[METRIC],
                 }
             )
-    return pd.DataFrame(rows)
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def mo_leaderboard_markdown(frame: pd.DataFrame, reps: int = 2000) -> str:
-    stats = cell_stats(frame, reps=reps)
-    board = leaderboard(stats)
-    top = stats[stats.budget == stats.budget.max()].groupby("agent")["mean"].mean()
+    board = Board.of(frame, metric=METRIC)
+    seeds = board.status.groupby("study")["of"].first()
     caption = (
-        f"*Multi-objective leaderboard over {stats.groupby(CELL).ngroups} cells (env x latency device x checkpoint). "
-        "In each cell agents are ranked by the mean over seeds of the hypervolume ratio (HV of the found front / HV "
-        "of the exact NB201 front, or of OFA's best-known front), in the objectives that drove the search; rank 1 is "
-        f"best. 'Best or tied-best': the agent's 95% bootstrap CI of the mean ({reps} resamples) overlaps the best "
-        "agent's. 'Fewer seeds': ranked cells where the agent has fewer finished seeds than the cell's most.*"
+        f"*{board.status[['space', 'dataset', 'budget']].drop_duplicates().shape[0]} cells (space x dataset@latency "
+        f"device x checkpoint) of {', '.join(f'{s} ({n} seeds)' for s, n in seeds.items())}. Score: the hypervolume "
+        "ratio (HV of the found front / HV of the exact NB201 front, or of OFA's best-known front) in the objectives "
+        "that drove the search (NB201 val12 vs latency; OFA predicted accuracy vs Note10 latency), queries counted as "
+        "unique architectures. Ranks, leagues, and wins / losses by exact paired permutation tests with "
+        "Benjamini-Hochberg correction, exactly as in the scalar leaderboard (docs/results/leaderboard.md).*"
     )
-    lines = [
-        caption,
-        "",
-        "| agent | mean rank | cells ranked | best or tied-best | fewer seeds | mean hv_ratio, largest checkpoint |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in board.itertuples():
-        lines.append(
-            f"| {row.agent} | {row.mean_rank:.2f} | {row.cells} | {row.best_or_tied} | {row.fewer_seeds} | "
-            f"{top.get(row.agent, float('nan')):.4f} |"
-        )
+    lines = [caption, ""]
+    for league in leagues_of(board.status, "All MO cells"):
+        lines += league_markdown(board.stats, board.pairs, board.status, league)
+    lines += ["## Best agent of each cell", "", *best_per_cell(board.stats, board.status, frame, reps, METRIC)]
     return "\n".join(lines)
 
 
 def write_mo_leaderboard(results: list[str | Path], out: str | Path, reps: int = 2000) -> Path:
     """Rank the agents of the MO ``results.csv`` files ``results`` and write the markdown to ``out``."""
-    missing = [str(p) for p in results if not Path(p).is_file()]
-    if missing or not results:
-        raise FileNotFoundError(f"no such MO results.csv: {missing or '(none given)'}; run the MO report first")
-    frame = pd.concat([pd.read_csv(p) for p in results], ignore_index=True)
+    frame = leaderboard_frame(results)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("# Multi-objective leaderboard\n\n" + mo_leaderboard_markdown(frame, reps=reps) + "\n")
