@@ -89,14 +89,10 @@ class MOL2NAS(MOSearcher):
         pool_random: int = 16,
         beta: float = 0.3,
         train_every: int = 2,
-        ref: str = "told",
     ):
         super().__init__(space, n_objectives, rng)
         if n_init < 2:
             raise ValueError(f"n_init must be >= 2 (the critic standardises rewards), got {n_init}")
-        if ref not in ("front", "told"):
-            raise ValueError(f"ref must be 'front' or 'told', got {ref!r}")
-        self.ref = ref
         if train_every < 1:
             raise ValueError(f"train_every must be >= 1, got {train_every}")
         self.n_init, self.critic_steps, self.actor_steps, self.beta = n_init, critic_steps, actor_steps, beta
@@ -194,19 +190,13 @@ class MOL2NAS(MOSearcher):
         with torch.no_grad():
             pred = self.critic(self.one_hot(pool)).cpu().numpy()  # (members, n, k)
         optimistic = pred.mean(0) + self.beta * pred.std(0)
-        ref = self._reference(y)
+        ref = y.min(0) - 0.1 * np.ptp(y, axis=0)
         if self.n_objectives == 2:
             gain = hypervolume_contributions(y, optimistic, ref)
             if gain.max() > 0:
                 return pool[int(np.argmax(gain))]
         w = self.rng.dirichlet(np.ones(self.n_objectives))
         return pool[int(np.argmin((w * (y.max(0) + 0.5 - optimistic)).max(1)))]
-
-    def _reference(self, y: np.ndarray) -> np.ndarray:
-        """The screening reference point: the declared rule (nadir minus 10 % of the range) on the
-        front found so far (``ref="front"``), or on every told reward (``ref="told"``)."""
-        base = front(y) if self.ref == "front" else y
-        return base.min(0) - 0.1 * np.maximum(np.ptp(base, axis=0), 1e-6)
 
     def tell(self, codes: np.ndarray, reward: np.ndarray) -> None:
         self.codes.append(np.asarray(codes, dtype=np.int64))
