@@ -42,6 +42,13 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     assert len(list(paper.cells())) == 8 * 3 * 2 * 10
     assert len(list(studies["nb201-paper-steps"].cells())) == 11 * 3 * 2 * 5
     assert len(list(studies["darts"].cells())) == 7 * 1 * 10
+    table1 = studies["l2nas-table1"]  # the paper's protocol: test200, every step counts, 500 and 1000
+    assert table1.budgets == (500, 1000) and [p.env_kwargs for p in table1.protocols] == [
+        {"signal": "test200", "budget": "steps"}
+    ]
+    assert len(list(table1.cells())) == 3 * 3 * 10
+    tuning = studies["l2nas-tuning"]  # tuned on seeds >= 100 only, never on the reported 0-9
+    assert min(tuning.seeds) >= 100 and len(list(tuning.cells())) == 11 * 20
     assert len(list(studies["ofa"].cells())) == 8 * 2 * 10  # with ofa-evolution
     for name in ("darts", "ofa"):  # TPE's O(n^2) refits: capped below the 5000 queries of the others
         assert {c.agent: c.budget for c in studies[name].cells()} == {
