@@ -18,7 +18,12 @@ what "highly" means:
 
 Told only the reward vector; the reference point is its own (the told nadir minus 10 % of the
 told range), never the true front's. The first ``n_init`` queries are uniform.
-Hyperparameters were set before any reported run (seeds 0-9) and not tuned on them.
+Hyperparameters were tuned on seeds 100 and 101 only (never on the reported seeds 0-9), on NB201
+cifar10/pixel3, cifar100/fpga and ImageNet16-120/fpga, HV ratio at 50-500 queries: from a first
+guess (20 critic / 5 actor steps after every query, pools 64/192/64, beta 1), the step counts were
+cut to 10 / 2 every second query (a quarter of the CPU, same HV), then beta 0.3 with a pool of
+mostly mutants (16/256/16) lifted the FPGA tasks' HV ratio at 500 queries from 0.93-0.97 to
+0.98-0.99 at the same cifar10 figures (0.994-0.998).
 """
 
 from __future__ import annotations
@@ -62,9 +67,10 @@ class MOL2NAS(MOSearcher):
     Args:
         n_init: uniform queries before the critic is used.
         members: critic ensemble size. hidden: width of critic and actor layers.
-        critic_steps / actor_steps: Adam steps per told query. lr: their learning rate.
+        critic_steps / actor_steps: Adam steps per training round. lr: their learning rate.
         pool_actor / pool_mutants / pool_random: candidates drawn per step from each source.
         beta: optimism, in ensemble standard deviations.
+        train_every: critic and actor learn after every ``train_every``-th told query (on all of them).
     """
 
     def __init__(
@@ -75,18 +81,22 @@ class MOL2NAS(MOSearcher):
         n_init: int = 10,
         members: int = 5,
         hidden: int = 64,
-        critic_steps: int = 20,
-        actor_steps: int = 5,
+        critic_steps: int = 10,
+        actor_steps: int = 2,
         lr: float = 3e-3,
-        pool_actor: int = 64,
-        pool_mutants: int = 192,
-        pool_random: int = 64,
-        beta: float = 1.0,
+        pool_actor: int = 16,
+        pool_mutants: int = 256,
+        pool_random: int = 16,
+        beta: float = 0.3,
+        train_every: int = 2,
     ):
         super().__init__(space, n_objectives, rng)
         if n_init < 2:
             raise ValueError(f"n_init must be >= 2 (the critic standardises rewards), got {n_init}")
+        if train_every < 1:
+            raise ValueError(f"train_every must be >= 1, got {train_every}")
         self.n_init, self.critic_steps, self.actor_steps, self.beta = n_init, critic_steps, actor_steps, beta
+        self.train_every = train_every
         self.pools = (pool_actor, pool_mutants, pool_random)
         torch.manual_seed(int(rng.integers(2**31)))
         self.torch_gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
@@ -98,8 +108,8 @@ class MOL2NAS(MOSearcher):
         self.actor = nn.Sequential(
             nn.Linear(n_objectives, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, dim)
         ).to(self.device)
-        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=lr)
-        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=lr)
+        self.critic_opt = torch.optim.Adam(self.critic.parameters(), lr=lr, foreach=True)
+        self.actor_opt = torch.optim.Adam(self.actor.parameters(), lr=lr, foreach=True)
         self.codes: list[np.ndarray] = []
         self.rewards: list[np.ndarray] = []
         self.known: set[int] = set()
@@ -192,7 +202,8 @@ class MOL2NAS(MOSearcher):
         self.codes.append(np.asarray(codes, dtype=np.int64))
         self.rewards.append(np.asarray(reward, dtype=float))
         self.known.add(self.key(codes))
-        if len(self.codes) >= self.n_init:
+        told = len(self.codes)
+        if told >= self.n_init and (told - self.n_init) % self.train_every == 0:
             self._train()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from nas_gym.cli import bench, data, errors, search
+from nas_gym.cli import bench, data, errors, mo, search
 
 app = typer.Typer(help="nas-gym: neural architecture search as reinforcement learning.", no_args_is_help=True)
 
@@ -21,3 +21,5 @@ app.command("bench")(bench.bench)
 app.command("report")(bench.report)
 app.command("leaderboard")(bench.leaderboard)
 app.command("transfer")(bench.transfer)
+app.command("mo-bench")(mo.mo_bench)
+app.command("mo-leaderboard")(mo.mo_leaderboard)

@@ -93,6 +93,10 @@ def report(
     from nas_gym.harness.study import resolve_study_path
     from nas_gym.report import write_report
 
+    if (results / "mo-study.json").exists():  # a multi-objective study (nas-gym mo-bench)
+        from nas_gym.cli.mo import mo_report
+
+        return mo_report(results, out or results)
     try:
         study_file = resolve_study_path(study) if study else None
         files = write_report(results, out or results, reps=reps, study_file=study_file)

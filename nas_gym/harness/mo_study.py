@@ -1,6 +1,6 @@
 """Multi-objective studies: MO agents x MO envs x latency devices x seeds, one CSV per cell, resumable.
 
-A study file (``nas_gym/studies/mo-nb201.yaml``)::
+A study file (``nas_gym/studies/mo/mo-nb201.yaml``)::
 
     name: mo-nb201
     seeds: 10                       # or a list
@@ -77,9 +77,10 @@ class MOStudy:
     description: str = ""
 
     def cells(self) -> Iterator[MOCell]:
-        # seeds outermost: a study stopped early still has every agent on every task for its first seeds
-        for seed in self.seeds:
-            for env_id, devices in self.envs:
+        # env outermost, then seeds: a study stopped early has every seed of its first envs on every
+        # device for every agent (what a PoI table needs), instead of a few seeds of everything
+        for env_id, devices in self.envs:
+            for seed in self.seeds:
                 for device in devices:
                     for label, agent, hyperparams in self.agents:
                         kwargs = {**self.env_kwargs, "latency_device": device}
@@ -167,15 +168,16 @@ def run_cell(cell: MOCell, cache: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def write_cell(path: Path, rows: list[dict[str, Any]], cell: MOCell) -> None:
-    """Write ``rows`` to ``path`` atomically, with the cell's spec beside it (``.json``)."""
+def write_cell(path: Path, rows: list[dict[str, Any]], cell: MOCell, cpu_s: float = float("nan")) -> None:
+    """Write ``rows`` to ``path`` atomically, with the cell's spec and CPU seconds beside it (``.json``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = make_temp_file(".cell-", ".csv", path.parent)
     with open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    path.with_suffix(".json").write_text(json.dumps({**asdict(cell), "key": cell.key}, indent=1, sort_keys=True))
+    spec = {**asdict(cell), "key": cell.key, "cpu_s": round(cpu_s, 2)}
+    path.with_suffix(".json").write_text(json.dumps(spec, indent=1, sort_keys=True))
     os.replace(tmp, path)
 
 
@@ -204,15 +206,16 @@ def run_study(study: MOStudy, out: Path, resume: bool, cache: str | None = None,
         for cell in todo:
             start = time.process_time()
             rows = run_cell(cell, cache)
-            write_cell(out / "cells" / cell.relpath, rows, cell)
-            last = f"{cell.relpath} ({time.process_time() - start:.1f} s CPU)"
+            cpu_s = time.process_time() - start
+            write_cell(out / "cells" / cell.relpath, rows, cell, cpu_s)
+            last = f"{cell.relpath} ({cpu_s:.1f} s CPU)"
             progress.update(task, advance=1, last=last)
     return len(todo)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m nas_gym.harness.mo_study", description=__doc__.splitlines()[0])
-    parser.add_argument("study", help="study YAML, e.g. nas_gym/studies/mo-nb201.yaml")
+    parser.add_argument("study", help="study YAML, e.g. nas_gym/studies/mo/mo-nb201.yaml")
     parser.add_argument("--out", required=True, help="results folder")
     parser.add_argument("--resume", action="store_true", help="continue a study in --out")
     parser.add_argument("--cache", default=None, help="data cache folder")

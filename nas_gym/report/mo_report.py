@@ -203,6 +203,9 @@ def plot_hv_curves(frame: pd.DataFrame, path: Path, metric: str = "hv_ratio") ->
     plt, fig, axes = _grid(tasks)
     for (env, device), ax in axes.items():
         task = frame[(frame.env == env) & (frame.device == device)]
+        if task.empty:
+            ax.axis("off")
+            continue
         for agent, g in task.groupby("agent"):
             stats = [mean_with_ci(b.to_numpy(), reps=500) for _, b in g.groupby("budget")[metric]]
             budgets = sorted(g.budget.unique())
@@ -224,6 +227,9 @@ def plot_fronts(results: Path, fronts: dict, budget: int, seed: int, path: Path)
     _, cells = load_cells(results)
     plt, fig, axes = _grid(list(fronts))
     for task, ax in axes.items():
+        if task not in fronts:  # no finished cell of this env x device yet
+            ax.axis("off")
+            continue
         true_front, ref, label = fronts[task]["signal"]
         ax.step(true_front[:, 1], true_front[:, 0], where="post", color="black", lw=2, label=f"front: {label}")
         for (env, device, agent, s), rows in cells.items():
