@@ -257,7 +257,7 @@ AGENTS: dict[str, Agent] = {
     agent.name: agent
     for agent in (
         L2NASAgent("l2nas", "L2NAS, our improved preset (v3: rank-trained actor distribution)", preset="v3"),
-        L2NASAgent("l2nas-v2", "L2NAS, the previous improved preset (v2, issue 14)", preset="improved"),
+        L2NASAgent("l2nas-v2", "L2NAS, the previous improved preset (v2)", preset="improved"),
         L2NASAgent("l2nas-paper", "L2NAS with the paper's printed hyperparameters", preset="paper"),
         L2NASAgent(
             "l2nas-paper-lr1e-4", "L2NAS as printed but actor lr 1e-4 and reflected noise", preset="paper-lr1e-4"

@@ -128,7 +128,7 @@ def main() -> None:
                 f"(target < {target:.0f} s)",
                 flush=True,
             )
-            figures.append(
+            figures.append(  # recorded run by run below: a long run's rows land even if a later one is cut
                 Figure(
                     f"{env_id}: L2NAS `{preset}` vs random search, {steps:,} steps, wall s (CPU s)",
                     f"{run.wall:.1f} ({run.cpu:.1f})",
@@ -138,6 +138,8 @@ def main() -> None:
                     run.wall < target,
                 )
             )
+            if not args.no_doc:
+                record("agent_speed.py", figures, profile_table(profiles, args.profile_steps, args.presets[0]))
         if args.profile_steps:
             parts = profile(env_id, args.profile_steps, args.presets[0], overrides, args.cache)
             total = parts[-1][1]

@@ -206,11 +206,52 @@ def test_bad_vector_calls_are_named(call, error, match, kwargs_for):
         ({"num_envs": "2"}, TypeError, "num_envs must be an int"),
         ({"autoreset_mode": "Disabled"}, ValueError, "autoreset_mode must be one of NextStep, SameStep"),
         ({"frameskip": 1}, TypeError, "unexpected keyword argument 'frameskip'"),
+        ({"infos": "fast"}, ValueError, "infos must be one of 'gymnasium', 'minimal', got 'fast'"),
+        ({"infos": None}, ValueError, "infos must be one of 'gymnasium', 'minimal', got None"),
     ],
 )
 def test_bad_vector_kwargs_are_named(kwargs, error, match, kwargs_for):
     with pytest.raises(error, match=match):
         ArchSearchVectorEnv("nb201", **{"num_envs": 2, **kwargs}, **kwargs_for("NB201-cifar10-v0"))
+
+
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: m.value)
+@pytest.mark.parametrize("env_id", IDS)
+def test_minimal_infos_hold_the_gymnasium_infos_numbers(env_id, mode, kwargs_for):
+    """``infos="minimal"``: the same obs, rewards and flags, and every numeric info column of the
+    Gymnasium-exact infos (zeros where a search reported nothing), without masks or strings."""
+    kwargs = {**kwargs_for(env_id), "max_queries": 3}
+    exact, minimal = (
+        gym.make_vec(env_id, 4, vectorization_mode="vector_entry_point", autoreset_mode=mode, infos=i, **kwargs)
+        for i in ("gymnasium", "minimal")
+    )
+    a, b = vector_script(exact, 4, repeat=True), vector_script(minimal, 4, repeat=True)
+    steps = 0
+    for x, y in zip(a, b, strict=True):
+        assert same(x[:-1], y[:-1])  # obs (and rewards, flags)
+        info, fast = x[-1], y[-1]
+        if len(x) == 2:  # reset
+            assert fast == {} and "protocol" in info
+            continue
+        numeric = {
+            k for k, v in info.items() if not k.startswith("_") and isinstance(v, np.ndarray) and v.dtype != object
+        }
+        numeric -= {"final_obs"}
+        assert numeric <= set(fast) and not any(k.startswith("_") or k in ("arch", "best_arch") for k in fast)
+        ended = info.get("_final_info", np.zeros(4, bool))  # SAME_STEP: their last step is in the arrays
+        for k in numeric:
+            expected = np.where(_mask(info[k], info[f"_{k}"]), info[k], 0)
+            if ended.any():
+                expected[ended] = info["final_info"][k][ended]
+            assert np.array_equal(expected, fast[k]), k
+        if ended.any():
+            assert np.array_equal(np.stack(info["final_obs"][ended]), fast["final_obs"][ended])
+        steps += info.get("_unique_queries", np.zeros(4, bool)).sum()
+    assert steps > 0
+
+
+def _mask(column: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return mask.reshape(-1, *[1] * (column.ndim - 1))
 
 
 # -- budgets ----------------------------------------------------------------------------------

@@ -42,6 +42,13 @@ def test_bundled_studies_parse_with_the_documented_sizes():
     assert len(list(paper.cells())) == 8 * 3 * 2 * 10
     assert len(list(studies["nb201-paper-steps"].cells())) == 11 * 3 * 2 * 5
     assert len(list(studies["darts"].cells())) == 7 * 1 * 10
+    table1 = studies["l2nas-table1"]  # the paper's protocol: test200, every step counts, 500 and 1000
+    assert table1.budgets == (500, 1000) and [p.env_kwargs for p in table1.protocols] == [
+        {"signal": "test200", "budget": "steps"}
+    ]
+    assert len(list(table1.cells())) == 3 * 3 * 10
+    tuning = studies["l2nas-tuning"]  # tuned on seeds >= 100 only, never on the reported 0-9
+    assert min(tuning.seeds) >= 100 and len(list(tuning.cells())) == 11 * 20
     assert len(list(studies["ofa"].cells())) == 8 * 2 * 10  # with ofa-evolution
     for name in ("darts", "ofa"):  # TPE's O(n^2) refits: capped below the 5000 queries of the others
         assert {c.agent: c.budget for c in studies[name].cells()} == {
@@ -178,11 +185,11 @@ def test_a_redefined_l2nas_preset_makes_its_cells_stale(monkeypatch):
     from nas_gym.agents.l2nas import presets
 
     study = parse_study(
-        "name: p\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: l2nas\n  - agent: l2nas-paper\n  - agent: rs\n"
+        "name: p\nseeds: 1\nbudgets: [10]\nagents:\n  - agent: l2nas-v2\n  - agent: l2nas-paper\n  - agent: rs\n"
         "envs:\n  - id: NB201-cifar10-v0\n"
     )
     before = {c.agent: c for c in study.cells()}
-    spec = before["l2nas"].spec()
+    spec = before["l2nas-v2"].spec()
     assert spec["agent_settings"]["preset"] == "improved"
     assert spec["agent_settings"]["nb201"]["actor_lr"] == presets.PRESETS["improved"]["nb201"].actor_lr
     assert before["l2nas-paper"].spec()["agent_settings"]["nb201"] == {}  # the defaults are the paper's table
@@ -192,7 +199,7 @@ def test_a_redefined_l2nas_preset_makes_its_cells_stale(monkeypatch):
     redefined["nb201"] = replace(redefined["nb201"], critic_lr=0.5)
     monkeypatch.setitem(presets.PRESETS, "improved", redefined)
     after = {c.agent: c.key for c in study.cells()}
-    assert after["l2nas"] != keys["l2nas"]
+    assert after["l2nas-v2"] != keys["l2nas-v2"]
     assert after["l2nas-paper"] == keys["l2nas-paper"] and after["rs"] == keys["rs"]
 
 

@@ -171,3 +171,11 @@ def test_feasible_only_never_queries_over_the_latency_limit(real_data):
 
     assert (latencies(True) <= 25.0).all()
     assert (latencies(False) > 25.0).mean() > 0.1
+
+
+def test_an_encoding_critic_needs_the_rank_objective(nb201_cache):
+    with pytest.raises(ValueError, match="actor_objective='rank'"):
+        L2NAS("MlpPolicy", _nb201(nb201_cache), preset="improved", critic_input="encoding")
+    model = L2NAS("MlpPolicy", _nb201(nb201_cache, max_queries=30), preset="v3", seed=0, critic_input="encoding")
+    assert model.policy.critics[0][0].in_features == 155  # BANANAS's NB201 path encoding
+    model.learn(30)

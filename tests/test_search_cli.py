@@ -131,3 +131,10 @@ def test_python_m_nas_gym_runs_the_cli_and_flags_show_no_bool_metavar():
     assert out.returncode == 0 and "--resume" in out.stdout
     line = next(line for line in out.stdout.splitlines() if "--resume" in line and "continue" in line)
     assert "<bool>" not in line
+
+
+def test_exponent_numbers_on_the_command_line_are_numbers():
+    from nas_gym.cli.search import parse_kwargs
+
+    parsed = parse_kwargs(["actor_lr=1e-4", "top_k=32", "signal=test200", "epsilon=[1, 0.05, 175]"], "--hyperparams")
+    assert parsed == {"actor_lr": 1e-4, "top_k": 32, "signal": "test200", "epsilon": [1, 0.05, 175]}

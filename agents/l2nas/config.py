@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-CRITIC_INPUTS = ("alpha", "onehot")
+CRITIC_INPUTS = ("alpha", "onehot", "encoding")
 ACTOR_PROPOSALS = ("actor", "constant", "random")
 NOISE_EDGES = ("clip", "reflect")
 MUTATION_OPS = ("uniform", "actor")
@@ -58,7 +58,10 @@ class L2NASConfig:
     """Quantile critics in the ensemble; the actor ascends their mean (1 = the paper)."""
     critic_input: str = "alpha"
     """``"alpha"``: Q sees the executed alpha (paper). ``"onehot"``: Q sees the one-hot of the
-    architecture alpha discretizes to, i.e. exactly what the reward depends on."""
+    architecture alpha discretizes to, i.e. exactly what the reward depends on. ``"encoding"``: the
+    space's predictor encoding of that architecture (BANANAS's path encoding on NB201, the canonical
+    one-hot elsewhere, :mod:`agents.baselines.encodings`); not differentiable in alpha, so only with
+    ``actor_objective="rank"``."""
     relax_temperature: float = 0.1
     """Softmax temperature relaxing the actor's alpha to a one-hot for an ``onehot`` critic."""
     # -- acting (agents/l2nas/acting.py) ---------------------------------------------------------
@@ -203,6 +206,14 @@ class L2NASConfig:
         """This config with ``overrides`` applied (validated; unknown names refused)."""
         type(self).validate_overrides(overrides)
         return dataclasses.replace(self, **overrides)
+
+    def check_combination(self) -> None:
+        """Refuse settings that are valid one by one but not together (checked once a preset is resolved)."""
+        if self.critic_input == "encoding" and self.actor_objective != "rank":
+            raise ValueError(
+                "L2NAS setting critic_input='encoding' is not differentiable in alpha, so the actor cannot ascend "
+                "it: use it with actor_objective='rank'"
+            )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready settings (tuples as lists), for run summaries."""

@@ -25,6 +25,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback
 from stable_baselines3.common.vec_env import VecEnv
 
+from nas_gym.agents.baselines.encodings import encode
 from nas_gym.agents.l2nas.acting import Feasible, Proposer
 from nas_gym.agents.l2nas.config import L2NASConfig
 from nas_gym.agents.l2nas.distribution import ActorDistribution, elite_weights
@@ -83,6 +84,7 @@ class L2NAS(OffPolicyAlgorithm):
         # ``L2NAS.load`` without an env: the saved model's settings replace these defaults.
         cfg = L2NASConfig() if env is None else resolve_preset(preset, _search(env).search_space.name)
         self.preset, self.config = preset, cfg.with_overrides(**overrides)
+        self.config.check_combination()
         cfg = self.config
         # SB3 annotates env as GymEnv | str, yet its own load() builds the model with env=None
         super().__init__(
@@ -90,7 +92,7 @@ class L2NAS(OffPolicyAlgorithm):
             # SB3 trains once num_timesteps > learning_starts: with B - 1 that is once |R| >= B.
             learning_starts=cfg.batch_size - 1, batch_size=cfg.batch_size,
             gamma=0.0, train_freq=1, gradient_steps=1,  # train() runs C mini-batches after every step
-            policy_kwargs={**(policy_kwargs or {}), **self._policy_settings()},
+            policy_kwargs={**(policy_kwargs or {}), **self._policy_settings(env)},
             tensorboard_log=tensorboard_log, verbose=verbose, device=device, seed=seed,
             support_multi_env=True, sde_support=False, supported_action_spaces=(spaces.Box,),
         )  # fmt: skip
@@ -101,15 +103,23 @@ class L2NAS(OffPolicyAlgorithm):
         if _init_setup_model:
             self._setup_model()
 
-    def _policy_settings(self) -> dict[str, Any]:
+    def _policy_settings(self, env: GymEnv | None) -> dict[str, Any]:
         cfg = self.config
         return {
             "net_arch": list(cfg.net_arch),
             "n_critics": cfg.n_critics,
             "actor_lr": cfg.actor_lr,
             "critic_state": cfg.critic_state,
+            "critic_dim": self._critic_dim(env),
             "optimizer_kwargs": {"betas": cfg.adam_betas, "fused": _FUSED_ADAM},
         }
+
+    def _critic_dim(self, env: GymEnv | None) -> int | None:
+        """Width of the critic's features when they are an encoding (None: alpha's own width)."""
+        if self.config.critic_input != "encoding" or env is None:
+            return None
+        space = _search(env).search_space
+        return int(encode(space, space.sample(1, np.random.default_rng(0))).shape[1])
 
     def _vec_env(self) -> VecEnv:
         """The model's (vectorised) env, which L2NAS reads its search space and config from."""
@@ -255,6 +265,8 @@ class L2NAS(OffPolicyAlgorithm):
         """What the critic sees of executed alphas ``(B, alpha_dim)``: alpha, or its architecture's one-hot."""
         if self.config.critic_input == "alpha":
             return alpha.astype(np.float32)
+        if self.config.critic_input == "encoding":
+            return encode(self._space, self._space.discretize(alpha.reshape(len(alpha), *self._space.alpha_shape)))
         return self._one_hot(alpha)
 
     def _one_hot(self, alpha: np.ndarray) -> np.ndarray:

@@ -28,7 +28,8 @@ class L2NASPolicy(BasePolicy):
     networks have ``net_arch`` hidden ReLU layers (paper: 3 x 128 on NB201, 3 x 256 on DARTS/OFA);
     the critic's output is linear. The critic input is alpha only: the paper drops the state
     from the DDPG critic because the target is the immediate reward; ``critic_state=True`` gives
-    it the flattened state too, ``Q(s, alpha)`` (an ablation of that choice).
+    it the flattened state too, ``Q(s, alpha)`` (an ablation of that choice). ``critic_dim`` is the
+    width of the critic's alpha features when they are not alpha itself (an encoding).
     """
 
     action_space: spaces.Box  # L2NAS declares supported_action_spaces=(spaces.Box,)
@@ -42,6 +43,7 @@ class L2NASPolicy(BasePolicy):
         n_critics: int = 1,
         actor_lr: float = 1e-8,
         critic_state: bool = False,
+        critic_dim: int | None = None,
         activation_fn: type[nn.Module] = nn.ReLU,
         features_extractor_class: type[BaseFeaturesExtractor] = FlattenExtractor,
         features_extractor_kwargs: dict[str, Any] | None = None,
@@ -63,7 +65,7 @@ class L2NASPolicy(BasePolicy):
         )
         self.net_arch = list(net_arch or [128, 128, 128])
         self.n_critics, self.actor_lr, self.activation_fn = n_critics, actor_lr, activation_fn
-        self.critic_state = critic_state
+        self.critic_state, self.critic_dim = critic_state, critic_dim
         self._build(lr_schedule)
 
     def _build(self, lr_schedule: Schedule) -> None:
@@ -72,7 +74,7 @@ class L2NASPolicy(BasePolicy):
         self.actor = nn.Sequential(
             *create_mlp(self.features_extractor.features_dim, dim, self.net_arch, self.activation_fn), nn.Sigmoid()
         )
-        q_dim = dim + (self.features_extractor.features_dim if self.critic_state else 0)
+        q_dim = (self.critic_dim or dim) + (self.features_extractor.features_dim if self.critic_state else 0)
         self.critics = nn.ModuleList(
             nn.Sequential(*create_mlp(q_dim, 1, self.net_arch, self.activation_fn)) for _ in range(self.n_critics)
         )
@@ -90,6 +92,7 @@ class L2NASPolicy(BasePolicy):
             n_critics=self.n_critics,
             actor_lr=self.actor_lr,
             critic_state=self.critic_state,
+            critic_dim=self.critic_dim,
             activation_fn=self.activation_fn,
             features_extractor_class=self.features_extractor_class,
             features_extractor_kwargs=self.features_extractor_kwargs,

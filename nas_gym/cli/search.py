@@ -18,15 +18,26 @@ from nas_gym.search_log import QueryRecord
 console = Console()
 
 
+def _number_or(loaded: Any, text: str) -> Any:
+    """YAML 1.1 reads ``1e-4`` (no dot) as a string; on a command line it is the number."""
+    if isinstance(loaded, str):
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    return loaded
+
+
 def parse_kwargs(pairs: list[str] | None, what: str) -> dict[str, Any]:
-    """``["signal=test200", "top_k=32"]`` -> ``{"signal": "test200", "top_k": 32}`` (values parsed as YAML)."""
+    """``["signal=test200", "top_k=32", "actor_lr=1e-4"]`` -> ``{"signal": "test200", "top_k": 32, "actor_lr": 0.0001}``
+    (values parsed as YAML, numbers in exponent form too)."""
     out: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"{what} must look like key=value, got {pair!r}")
         try:
-            out[key] = yaml.safe_load(value)
+            out[key] = _number_or(yaml.safe_load(value), value)
         except yaml.YAMLError as err:
             raise typer.BadParameter(f"{what} {pair!r}: the value is not valid YAML ({err.problem})") from None
     return out

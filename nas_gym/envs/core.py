@@ -52,7 +52,8 @@ class SearchCore:
         self.single_observation_space = spaces.Box(0.0, 1.0, (obs_dim,), np.float32)
         # the top-K never holds more architectures than one episode can query: size it by that
         slots = min(cfg.top_k, cfg.step_cap)
-        self.tracker = SearchTracker(self.num_envs, dim, self.space.code_length, slots)
+        num_archs = None if self.table is None else len(self.table.signal)  # a table's keys are 0 .. n - 1
+        self.tracker = SearchTracker(self.num_envs, dim, self.space.code_length, slots, num_archs)
         self.alpha = np.zeros((self.num_envs, dim))
         # the settings every step reads, looked up once (attribute chains cost as much as small numpy calls)
         self._discrete, self._delta = cfg.action_type == "discrete", cfg.action_mode == "delta"

@@ -34,6 +34,7 @@ class StepInfos:
         self._has_best = np.zeros(num_envs, dtype=bool)  # ... once the search has a best
         self._best_arch: np.ndarray = np.full(num_envs, "", dtype=object)  # strings: never copied
         self._best_structured: list[Any] = [{}] * num_envs  # the structured form, when the space has one
+        self._strings = _strings_by_key(space) if num_envs > 1 else None  # a batch gathers them by key
 
     def reset(self, which: np.ndarray | None = None) -> None:
         """Forget the best of the searches in ``which`` (boolean mask; all when ``None``)."""
@@ -60,6 +61,10 @@ class StepInfos:
         if not len(changed):  # the usual step: no best changed
             return
         key = self.space.structured_key
+        if self._strings is not None and not key:  # a listable space: the strings of every key exist
+            self._best_arch[rows[changed]] = self._strings[keys[changed]]
+            self._best_key[rows[changed]], self._has_best[rows[changed]] = keys[changed], True
+            return
         for j in changed.tolist():
             forms = self.forms(batch["best_codes"][j])
             self._best_arch[rows[j]] = forms["arch"]
@@ -91,7 +96,12 @@ class StepInfos:
         for k, v in batch.items():
             add_column(out, k, _column(v[pick], at, n), at, n)
         codes = batch["codes"][pick]
-        add_column(out, "arch", objects(self.space.to_string(codes), at, n), at, n)
+        if self._strings is not None:
+            arch = np.full(n, None, dtype=object)
+            arch[at] = self._strings[self.space.key_of_valid(codes)]
+        else:
+            arch = objects(self.space.to_string(codes), at, n)
+        add_column(out, "arch", arch, at, n)
         key = self.space.structured_key
         if key:
             put(out, key, list(self.space.to_structured(codes)), at, n)
@@ -101,6 +111,16 @@ class StepInfos:
         if key:
             put(out, f"best_{key}", [copy.deepcopy(self._best_structured[i]) for i in at.tolist()], at, n)
         return out
+
+
+def _strings_by_key(space: SearchSpace) -> np.ndarray | None:
+    """``to_string`` of every architecture by key (an object array), for a listable space."""
+    every = space.all_codes()
+    if every is None:
+        return None
+    strings = np.empty(len(every), dtype=object)
+    strings[space.key_of_valid(every)] = space.to_string(every)
+    return strings
 
 
 def _column(v: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:

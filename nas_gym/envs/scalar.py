@@ -13,6 +13,7 @@ one through the core.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -28,6 +29,20 @@ def serves(core: SearchCore) -> bool:
     return core.table is not None and core.config.action_mode == "absolute" and isinstance(core.space, NB201SearchSpace)
 
 
+@functools.cache
+def _nb201_by_key() -> tuple[dict[tuple[int, ...], int], np.ndarray, list[str], np.ndarray]:
+    """NB201's cells by key: the key of each op-code tuple, op codes, strings and flat one-hots.
+    Built once per process (about 30 ms), so a further ``gym.make`` costs milliseconds."""
+    space = NB201SearchSpace()
+    every = space.all_codes()
+    keys = space.key_of_valid(every)
+    order = np.argsort(keys)
+    key_of = dict(zip(map(tuple, every.tolist()), keys.tolist(), strict=True))
+    codes, one_hots = every[order], space.one_hot(every[order]).reshape(len(every), -1)
+    codes.flags.writeable = one_hots.flags.writeable = False
+    return key_of, codes, space.to_string(codes), one_hots
+
+
 class ScalarSearch:
     """One search over ``core``'s table (see :func:`serves`); ``step`` returns what the single env returns."""
 
@@ -36,17 +51,12 @@ class ScalarSearch:
             raise ValueError("ScalarSearch serves NB201's table with absolute actions")
         table = core.table
         assert table is not None  # serves() checked it; the assert narrows the type
-        every = core.space.all_codes()
-        assert every is not None  # a table exists only over a listable space
         self.core, self.space, cfg = core, core.space, core.config
-        self._key_of = dict(zip(map(tuple, every.tolist()), core.space.key_of_valid(every).tolist(), strict=True))
-        self._codes = every[np.argsort(core.space.key_of_valid(every))]  # op codes by key
-        self._arch = core.space.to_string(every)
+        self._key_of, self._codes, self._arch, self._one_hots = _nb201_by_key()
         self._extra = {k: v.tolist() for k, v in table.extra.items()}
         self._signal, self._reward, self._score = table.signal.tolist(), table.reward.tolist(), table.score.tolist()
         self._report = table.report.tolist() if core.benchmark.report_measured else None
         self._latency = None if table.latency is None else table.latency.tolist()
-        self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
         self._optimum = None if core.report_optimum is None else float(core.report_optimum)
         self._discrete = cfg.action_type == "discrete"
         self._edges = core.space.alpha_shape[0]
@@ -74,15 +84,12 @@ class ScalarSearch:
         A continuous action's architecture is each edge's argmax op (ties to the lowest) of
         ``alpha = (a + 1) / 2``, as :meth:`SearchCore.decode` and NB201's ``discretize`` give it,
         in fewer numpy calls: halving ``a + 1`` is exact, so it changes neither the argmax nor
-        its ties, and ``a + 1`` lies in [0, 2] exactly when clipping ``a`` to [-1, 1] would not
-        change it (an ``a`` just above 1 whose sum rounds to 2 gives clipping's 2 as well).
+        its ties.
         """
         a = self.core.check(action, single=True)
         if self._discrete:
             return self._key_of[tuple(self.core.decode_discrete(a).tolist())]
-        shifted = a + 1.0
-        if not (shifted.min() >= 0.0 and shifted.max() <= 2.0):  # False for NaN too
-            shifted = unit_box(a) + 1.0  # refuses NaN and inf, clips the rest
+        shifted = unit_box(a) + 1.0  # refuses NaN and inf, clips what lies outside [-1, 1]
         return self._key_of[tuple(shifted.reshape(self._edges, -1).argmax(axis=1).tolist())]
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

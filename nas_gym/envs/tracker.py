@@ -42,8 +42,16 @@ def _any(mask: np.ndarray) -> bool:
     return bool(mask.any()) if mask.size > 32 else True in mask.tolist()
 
 
+SEEN_MATRIX_BYTES = 1 << 27
+"""Largest ``num_envs x num_archs`` boolean matrix of seen architectures (128 MB); beyond it, sets."""
+
+
 class SearchTracker:
-    def __init__(self, num_envs: int, alpha_dim: int, code_length: int, top_k: int):
+    """Bookkeeping of ``num_envs`` searches. With ``num_archs`` (keys are ``0 .. num_archs - 1``,
+    a listable space), the architectures seen are a boolean matrix, so a step of N searches
+    tests and marks them with two numpy operations instead of N set lookups."""
+
+    def __init__(self, num_envs: int, alpha_dim: int, code_length: int, top_k: int, num_archs: int | None = None):
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         self.num_envs, self.alpha_dim, self.top_k = num_envs, alpha_dim, top_k
@@ -61,7 +69,9 @@ class SearchTracker:
         self.best_key = _frozen(np.zeros(num_envs, dtype=np.int64))  # meaningful once best_signal_acc > -inf
         self.steps = _frozen(np.zeros(num_envs, dtype=np.int64))
         self.unique = _frozen(np.zeros(num_envs, dtype=np.int64))
-        self.seen: list[set[int]] = [set() for _ in range(num_envs)]
+        use_matrix = num_archs is not None and num_envs * num_archs <= SEEN_MATRIX_BYTES
+        self.seen_matrix = np.zeros((num_envs, num_archs or 0), dtype=bool) if use_matrix else None
+        self.seen: list[set[int]] = [] if use_matrix else [set() for _ in range(num_envs)]
         self._state: np.ndarray | None = None  # state() until the next top-K change
 
     def reset(self, which: np.ndarray | None = None) -> None:
@@ -79,8 +89,11 @@ class SearchTracker:
         self.best_key = _replaced(self.best_key, sel, 0)
         self.steps = _replaced(self.steps, sel, 0)
         self.unique = _replaced(self.unique, sel, 0)
-        for i in range(self.num_envs) if which is None else np.flatnonzero(which):
-            self.seen[i] = set()
+        if self.seen_matrix is not None:
+            self.seen_matrix[sel] = False
+        else:
+            for i in range(self.num_envs) if which is None else np.flatnonzero(which):
+                self.seen[i] = set()
         self._state = None
 
     def record(
@@ -102,18 +115,23 @@ class SearchTracker:
         Returns ``(is_new, improved)`` boolean arrays, one entry per row.
         """
         sel = slice(None) if rows is None else rows
-        searches = range(self.num_envs) if rows is None else rows.tolist()
-        # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
-        seen = self.seen
-        new = [not (k in seen[i] or seen[i].add(k)) for i, k in zip(searches, keys.tolist(), strict=True)]
-        is_new = np.array(new, dtype=bool)
+        if self.seen_matrix is not None:
+            searches_at = np.arange(self.num_envs) if rows is None else rows
+            is_new = ~self.seen_matrix[searches_at, keys]
+            self.seen_matrix[searches_at, keys] = True
+        else:
+            searches = range(self.num_envs) if rows is None else rows.tolist()
+            # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
+            seen = self.seen
+            new = [not (k in seen[i] or seen[i].add(k)) for i, k in zip(searches, keys.tolist(), strict=True)]
+            is_new = np.array(new, dtype=bool)
         if rows is None:
             self.steps, self.unique = _frozen(self.steps + 1), _frozen(self.unique + is_new)
         else:
             self.steps = _replaced(self.steps, rows, self.steps[rows] + 1)
             self.unique = _replaced(self.unique, rows, self.unique[rows] + is_new)
         beats = score > self.topk_min[sel]
-        enter = beats if all(new) else is_new & beats
+        enter = is_new & beats
         if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
             return is_new, enter
         self._enter(enter.nonzero()[0], rows, score, one_hot)

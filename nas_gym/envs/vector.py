@@ -25,14 +25,23 @@ from nas_gym.envs.families import build
 from nas_gym.envs.infos import StepInfos, add_column, objects, put
 
 AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
+INFO_MODES = ("gymnasium", "minimal")
 
 
 class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
     """``num_envs`` independent searches; ``autoreset_mode`` is ``NEXT_STEP`` (Gymnasium's default) or ``SAME_STEP``.
 
-    ``info`` holds what the single env's info holds, batched as ``SyncVectorEnv`` batches it: one
-    array per key (object arrays for strings and dicts' leaves) and a boolean ``_key`` mask of the
-    searches that reported it.
+    With ``infos="gymnasium"`` (the default), ``info`` holds what the single env's info holds,
+    batched as ``SyncVectorEnv`` batches it: one array per key (object arrays for strings and
+    dicts' leaves) and a boolean ``_key`` mask of the searches that reported it.
+
+    ``infos="minimal"`` trades that identity for throughput: a step's ``info`` holds only the
+    numeric arrays of the step (``signal_acc``, ``best_signal_acc``, ``unique_queries``,
+    ``is_new``, ``codes``, ...), one row per search, read-only and without ``_key`` masks,
+    architecture strings, structured forms or ``protocol`` (read ``env.protocol``). A search
+    restarting on this step (next-step autoreset) has zeros in its row; under ``SAME_STEP`` the
+    rows of searches that ended hold their last step, and ``final_obs`` every search's
+    observation before the restarts. ``reset`` then returns an empty info.
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
@@ -42,9 +51,13 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         benchmark: str | Benchmark = "nb201",
         num_envs: int = 1,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        infos: str = "gymnasium",
         **kwargs: Any,
     ):
         mode = _autoreset_mode(autoreset_mode)
+        if not isinstance(infos, str) or infos not in INFO_MODES:
+            raise ValueError(f"infos must be one of {', '.join(map(repr, INFO_MODES))}, got {infos!r}")
+        self._minimal = infos == "minimal"
         bench, search = build(benchmark, kwargs)
         self._core = SearchCore(bench, SearchConfig(**search), num_envs=num_envs)
         self.metadata = {**type(self).metadata, "autoreset_mode": mode}
@@ -66,15 +79,47 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         for i in rows.tolist():
             if seeds[i] is not None or self._rngs[i] is None:
                 self._rngs[i], _ = seeding.np_random(seeds[i])
-            self._restart(i)
+        self._restart(rows)
         self._autoreset[mask] = False
         infos: dict[str, Any] = {}
-        put(infos, "protocol", [self._core.protocol] * len(rows), rows, self.num_envs)
+        if not self._minimal:
+            put(infos, "protocol", [self._core.protocol] * len(rows), rows, self.num_envs)
         return self._core.observation(), infos
+
+    def _minimal_step(
+        self, actions: np.ndarray, same_step: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """:meth:`step` with ``infos="minimal"``: the core's arrays, scattered only when searches restart."""
+        n = self.num_envs
+        restarting = np.zeros(n, dtype=bool) if same_step else self._autoreset
+        if not restarting.any():
+            obs, rewards, truncated, infos = self._core.step(actions)
+            if not (same_step and truncated.any()):  # the usual step: no search restarts
+                self._autoreset = truncated.copy()
+                return obs, rewards, np.zeros(n, dtype=bool), truncated, infos
+        else:
+            active = np.flatnonzero(~restarting)
+            rewards, truncated = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
+            infos = {}
+            if active.size:
+                _, rewards[active], truncated[active], batch = self._core.step(actions, active)
+                for k, v in batch.items():
+                    infos[k] = column = np.zeros((n, *v.shape[1:]), dtype=v.dtype)
+                    column[active] = v
+            else:
+                self._core.decode(actions)
+        restart = np.flatnonzero(truncated if same_step else restarting)
+        if same_step and restart.size:
+            infos = {**infos, "final_obs": self._core.observation()}
+        self._restart(restart)
+        self._autoreset = truncated.copy()
+        return self._core.observation(), rewards, np.zeros(n, dtype=bool), truncated, infos
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         n = self.num_envs
         same_step = self.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+        if self._minimal:
+            return self._minimal_step(actions, same_step)
         restarting = np.zeros(n, dtype=bool) if same_step else self._autoreset
         active = np.flatnonzero(~restarting)
         rewards, truncated = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
@@ -94,17 +139,25 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
             obs = self._core.observation()
             add_column(infos, "final_obs", objects([obs[i].copy() for i in restart.tolist()], restart, n), restart, n)
             add_column(infos, "final_info", self._infos.batched(batch, ended, active, n), restart, n)
-        for i in restart.tolist():
-            self._restart(i)
+        self._restart(restart)
         if restart.size:
             put(infos, "protocol", [self._core.protocol] * len(restart), restart, n)
         self._autoreset = truncated.copy()
         return self._core.observation(), rewards, np.zeros(n, dtype=bool), truncated, infos
 
-    def _restart(self, i: int) -> None:
-        """Start search ``i`` afresh (its own generator draws any random start)."""
-        which = np.arange(self.num_envs) == i
-        self._core.reset(which, self._rngs[i])
+    def _restart(self, rows: np.ndarray) -> None:
+        """Start the searches ``rows`` afresh: together, unless each draws a random start from its own generator."""
+        if not rows.size:
+            return
+        if self._core.config.action_mode == "delta":
+            for i in rows.tolist():
+                which = np.arange(self.num_envs) == i
+                self._core.reset(which, self._rngs[i])
+                self._infos.reset(which)
+            return
+        which = np.zeros(self.num_envs, dtype=bool)
+        which[rows] = True
+        self._core.reset(which, None)
         self._infos.reset(which)
 
 

@@ -1,0 +1,114 @@
+"""The L2NAS v3 tables of docs/results/l2nas-v3.md from studies' ``results.csv`` files.
+
+* ``ablation``: each ablation row against the full preset, per (env, signal, budget kind,
+  checkpoint): means, P(full > row) with its 95% CI and the exact paired permutation p (seeds pair
+  up: same seed = same env seed), from :mod:`nas_gym.report.stats`. *full better* when the PoI
+  CI lies above 0.5, *row better* when below, else *level*.
+* ``versus``: one agent against named agents (e.g. ``l2nas`` vs ``tpe`` ``bananas``
+  ``ofa-evolution`` ``l2nas-v2``) in every cell both ran with the same seeds, same statistics.
+* ``only``: the rows of some agents as a new results.csv (e.g. the ``l2nas`` rows of a study that
+  also holds ablation rows, for ``nas-gym leaderboard``).
+
+Rows are matched by (env, signal, budget kind, checkpoint, seed); the reported value is
+``best_report_acc`` (the report metric of the best-by-signal architecture).
+
+Usage: ``python bench/l2nas_v3_tables.py ablation A/results.csv B/results.csv --full l2nas
+--rows constant-actor random-proposals``; ``... versus A.csv B.csv --agent l2nas --against tpe``;
+``... only A.csv --agents l2nas --out C/results.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from nas_gym.report.stats import paired_test, poi_with_ci
+
+CELL = ["env", "signal", "budget_kind", "budget"]
+
+
+def load(paths: list[str | Path]) -> pd.DataFrame:
+    """The rows of every results.csv, one frame."""
+    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+
+
+def compare(frame: pd.DataFrame, agent: str, other: str, reps: int = 2000) -> pd.DataFrame:
+    """Per cell that both ``agent`` and ``other`` ran with the same seeds: means, P(agent > other)
+    [95% CI], the paired permutation p and a verdict."""
+    rows = []
+    for cell, group in frame[frame.agent.isin([agent, other])].groupby(CELL, sort=True):
+        wide = group.pivot_table(index="seed", columns="agent", values="best_report_acc", aggfunc="first")
+        if agent not in wide or other not in wide:
+            continue
+        wide = wide[[agent, other]].dropna()
+        if len(wide) < 2:
+            continue
+        x, y = wide[agent].to_numpy(), wide[other].to_numpy()
+        poi, low, high = poi_with_ci(x[:, None], y[:, None], reps=reps)
+        _, p = paired_test(x, y)
+        verdict = f"{agent} better" if low > 0.5 else f"{other} better" if high < 0.5 else "level"
+        rows.append(
+            {
+                **dict(zip(CELL, cell, strict=True)),
+                "seeds": len(wide),
+                agent: x.mean(),
+                other: y.mean(),
+                "poi": poi,
+                "poi_low": low,
+                "poi_high": high,
+                "paired_p": p,
+                "verdict": verdict,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame, agent: str, other: str) -> str:
+    """One comparison as a markdown table."""
+    head = f"| env | signal | budget | seeds | {agent} | {other} | P({agent} > {other}) [95% CI] | paired p | verdict |"
+    lines = [head, "|---" * 9 + "|"]
+    for r in table.to_dict("records"):  # records: agent labels with a dash are not attribute names
+        lines.append(
+            f"| {r['env']} | {r['signal']} | {r['budget_kind']} {r['budget']} | {r['seeds']} | {r[agent]:.2f} "
+            f"| {r[other]:.2f} | {r['poi']:.2f} [{r['poi_low']:.2f}, {r['poi_high']:.2f}] | {r['paired_p']:.3f} "
+            f"| {r['verdict']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=("ablation", "versus", "only"))
+    parser.add_argument("results", nargs="+", help="results.csv files")
+    parser.add_argument("--full", default="l2nas", help="ablation: the full preset's agent label")
+    parser.add_argument("--rows", nargs="*", default=[], help="ablation: the ablation rows' labels")
+    parser.add_argument("--agent", default="l2nas", help="versus: the agent under study")
+    parser.add_argument("--against", nargs="*", default=[], help="versus: the agents it is compared with")
+    parser.add_argument("--agents", nargs="*", default=[], help="only: the agent labels to keep")
+    parser.add_argument("--out", default=None, help="only: the results.csv to write")
+    parser.add_argument("--reps", type=int, default=2000)
+    args = parser.parse_args(argv)
+    frame = load(args.results)
+    if args.mode == "only":
+        if args.out is None or not args.agents:
+            parser.error("only needs --agents and --out")
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        frame[frame.agent.isin(args.agents)].to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+        return
+    pairs = [(args.full, row) for row in args.rows] if args.mode == "ablation" else [
+        (args.agent, other) for other in args.against
+    ]  # fmt: skip
+    for agent, other in pairs:
+        table = compare(frame, agent, other, reps=args.reps)
+        print(f"\n### {agent} vs {other}\n")
+        print(markdown(table, agent, other) if not table.empty else "(no common cells)")
+        if not table.empty:
+            counts = table.verdict.value_counts().to_dict()
+            print(f"\n{len(table)} cells: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+if __name__ == "__main__":
+    main()

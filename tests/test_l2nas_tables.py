@@ -1,0 +1,51 @@
+"""bench/l2nas_v3_tables.py: ablation / versus tables and the agent filter, on a synthetic results table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bench.l2nas_v3_tables import compare, main, markdown
+
+
+def _frame() -> pd.DataFrame:
+    rows = []
+    for seed in range(10):
+        for agent, value in (("l2nas", 90.0 + seed * 0.1), ("worse", 89.0 + seed * 0.1), ("same", 90.0 + seed * 0.1)):
+            rows.append(
+                {"env": "E-v0", "signal": "s", "budget_kind": "steps", "budget": 500, "seed": seed,
+                 "agent": agent, "best_report_acc": value}
+            )  # fmt: skip
+        # a cell only l2nas ran is skipped, not compared with nothing
+        rows.append({"env": "E-v0", "signal": "s", "budget_kind": "steps", "budget": 1000, "seed": seed,
+                     "agent": "l2nas", "best_report_acc": 91.0})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_a_row_worse_on_every_seed_is_significantly_worse():
+    table = compare(_frame(), "l2nas", "worse", reps=200)
+    assert len(table) == 1 and table.seeds.iloc[0] == 10
+    row = table.iloc[0]
+    assert row.poi == 1.0 and row.poi_low == 1.0 and row.verdict == "l2nas better"
+    assert row.paired_p == pytest.approx(2 / 2**10)  # exact permutation test: all 10 differences +1
+    assert "| E-v0 | s | steps 500 | 10 | 90.45 | 89.45 | 1.00 [1.00, 1.00] | 0.002 | l2nas better |" in markdown(
+        table, "l2nas", "worse"
+    )
+
+
+def test_labels_with_a_dash_are_tabulated():
+    frame = _frame().replace({"agent": {"worse": "l2nas-v2"}})
+    assert "| 90.45 | 89.45 |" in markdown(compare(frame, "l2nas", "l2nas-v2", reps=50), "l2nas", "l2nas-v2")
+
+
+def test_identical_rows_are_level():
+    row = compare(_frame(), "l2nas", "same", reps=200).iloc[0]
+    assert row.poi == 0.5 and row.paired_p == 1.0 and row.verdict == "level"
+
+
+def test_only_keeps_the_named_agents(tmp_path):
+    src, out = tmp_path / "results.csv", tmp_path / "lb" / "results.csv"
+    _frame().to_csv(src, index=False)
+    main(["only", str(src), "--agents", "l2nas", "--out", str(out)])
+    kept = pd.read_csv(out)
+    assert set(kept.agent) == {"l2nas"} and len(kept) == 20

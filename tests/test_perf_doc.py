@@ -1,0 +1,45 @@
+"""bench/perf_doc.py: each bench script replaces only its own rows of the one generated speed table."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def load_perf_doc(tmp_path: Path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("perf_doc", REPO / "bench" / "perf_doc.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "perf_doc", module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    module.DOCS, module.DATA, module.PAGE = tmp_path, tmp_path / "performance.json", tmp_path / "performance.md"
+    return module
+
+
+def test_a_script_replaces_its_own_rows_and_keeps_the_others(tmp_path, monkeypatch):
+    doc = load_perf_doc(tmp_path, monkeypatch)
+    doc.record("a.py", [doc.Figure("rows/s", "10", "1", "10.0x", ">= 20x", False)])
+    doc.record("b.py", [doc.Figure("steps/s", "5", "10", "0.50x", ">= 0.5x", True)], extra="## Profile\n\n| x |")
+    doc.record("a.py", [doc.Figure("rows/s", "30", "1", "30.0x", ">= 20x", True)])
+    page = (tmp_path / "performance.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| `bench/")]
+    assert rows == [
+        "| `bench/a.py` | rows/s | 30 | 1 | 30.0x | >= 20x | met |",
+        "| `bench/b.py` | steps/s | 5 | 10 | 0.50x | >= 0.5x | met |",
+    ]
+    assert page.rstrip().endswith("## Profile\n\n| x |") and "Machine: " in page
+    assert set(json.loads((tmp_path / "performance.json").read_text())) == {"a.py", "b.py"}
+
+
+def test_a_missed_target_is_marked(tmp_path, monkeypatch):
+    doc = load_perf_doc(tmp_path, monkeypatch)
+    doc.record("a.py", [doc.Figure("rows/s", "10", "1", "10.0x", ">= 20x", False), doc.Figure("GFLOP/s", "50")])
+    rows = [line for line in (tmp_path / "performance.md").read_text().splitlines() if line.startswith("| `bench/")]
+    assert rows == [
+        "| `bench/a.py` | rows/s | 10 | 1 | 10.0x | >= 20x | **not met** |",
+        "| `bench/a.py` | GFLOP/s | 50 |  |  |  |  |",
+    ]
