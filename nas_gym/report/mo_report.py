@@ -235,28 +235,39 @@ def plot_hv_curves(frame: pd.DataFrame, path: Path, metric: str = "hv_ratio") ->
     plt.close(fig)
 
 
+def _staircase(ax, points: np.ndarray, **style) -> None:
+    """A maximised (accuracy, -latency) front drawn as its attainment staircase over latency (ms)."""
+    f = points[np.argsort(-points[:, 1])]  # latency ascending
+    ax.step(-f[:, 1], f[:, 0], where="post", **style)
+
+
 def plot_fronts(results: Path, fronts: dict, budget: int, seed: int, path: Path) -> None:
     """The found fronts of every agent (``seed``, ``budget``) beside the true / best-known front, per task."""
     _, cells = load_cells(results)
     plt, fig, axes = _grid(list(fronts))
+    colours = {agent: f"C{i}" for i, agent in enumerate(sorted({key[2] for key in cells}))}
     for task, ax in axes.items():
         if task not in fronts:  # no finished cell of this env x device yet
             ax.axis("off")
             continue
         true_front, ref, label = fronts[task]["signal"]
-        ax.step(true_front[:, 1], true_front[:, 0], where="post", color="black", lw=2, label=f"front: {label}")
-        for (env, device, agent, s), rows in cells.items():
+        _staircase(ax, true_front, color="black", lw=2.5, label=f"front: {label}")
+        for (env, device, agent, s), rows in sorted(cells.items()):
             if (env, device) == task and s == seed:
-                f = front(_points(rows, "signal_acc", budget))
-                ax.step(f[:, 1], f[:, 0], where="post", marker=".", label=agent, alpha=0.8)
+                found = front(_points(rows, "signal_acc", budget))
+                _staircase(ax, found, marker=".", color=colours[agent], label=agent, alpha=0.8)
         ax.set_title(f"{task[0]} / {task[1]}", fontsize=9)
-        ax.set_xlabel("minus latency (ms)")
+        ax.set_xlabel(f"latency on {task[1]} (ms)")
         ax.set_ylabel("signal accuracy (%)")
         ax.set_ylim(bottom=ref[0])
         ax.grid(alpha=0.3)
-    next(iter(axes.values())).legend(fontsize=7)
+    handles = {}
+    for ax in axes.values():
+        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(name if not name.startswith("front") else "front", (handle, name))
+    fig.legend(*zip(*handles.values(), strict=True), loc="lower center", ncol=len(handles), fontsize=8)
     fig.suptitle(f"found fronts at {budget} unique queries, seed {seed}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
