@@ -261,7 +261,7 @@ def plot_fronts(results: Path, fronts: dict, budget: int, seed: int, path: Path)
         ax.set_ylabel("signal accuracy (%)")
         ax.set_ylim(bottom=ref[0])
         ax.grid(alpha=0.3)
-    handles = {}
+    handles: dict[str, tuple] = {}
     for ax in axes.values():
         for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(name if not name.startswith("front") else "front", (handle, name))
