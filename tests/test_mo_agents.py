@@ -16,7 +16,7 @@ from nas_gym.agents.mo import MO_SEARCHERS, run_mo_search
 from nas_gym.envs.mo import mo_env
 from nas_gym.harness.mo_study import MOStudyError, load_study, run_study
 from nas_gym.report.mo_fronts import nb201_true_front, reference_point
-from nas_gym.report.mo_report import indicators, write_report
+from nas_gym.report.mo_report import complete_tasks, indicators, write_report
 from tests.conftest import REPO
 
 FAST = {"mo-l2nas": {"n_init": 5, "critic_steps": 2, "actor_steps": 1}}
@@ -109,6 +109,10 @@ def test_study_runs_resumes_and_reports(nb201_cache, tmp_path, one_thread, monke
         assert (np.diff(cell.sort_values("budget").hv_ratio.to_numpy()) >= 0).all()
     text = report.read_text()
     assert "exact (all 15,625 cells)" in text and "PoI of mo-nsga2" in text
+    assert "IQM and PoI tables: the 2 tasks where every agent has every seed (0, 1)" in text
+    # a task missing one agent's seed leaves the IQM and PoI tables (they need one seeds x tasks matrix)
+    partial = results[~((results.device == "fpga") & (results.agent == "mo-rs") & (results.seed == 0))]
+    assert set(complete_tasks(partial).device) == {"pixel3"}
     assert (tmp_path / "report/fronts.png").stat().st_size > 0 and (tmp_path / "report/hv_ratio.png").exists()
 
 

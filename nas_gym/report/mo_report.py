@@ -117,18 +117,30 @@ def _matrix(frame: pd.DataFrame, metric: str) -> np.ndarray:
     return table.dropna(axis=1).to_numpy()
 
 
+def complete_tasks(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the tasks (env x device) where every agent has every seed of the frame: the IQM and
+    PoI need one ``(seeds, tasks)`` matrix per agent, and agents compared on different tasks or seeds
+    would not be comparable."""
+    seeds, agents = set(frame.seed), set(frame.agent)
+    runs = frame.groupby(["env", "device", "agent"]).seed.apply(set)
+    keep = [task for task, g in runs.groupby(level=[0, 1]) if len(g) == len(agents) and all(s == seeds for s in g)]
+    index = frame.set_index(["env", "device"]).index
+    return frame[index.isin(keep)]
+
+
 def summary_tables(
     frame: pd.DataFrame, metric: str = "hv_ratio", reps: int = 1000
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(IQM over tasks with CI per agent x checkpoint, mean with CI per task x agent x checkpoint)."""
     agg, per_task = [], []
-    for budget, at in frame.groupby("budget"):
+    complete = complete_tasks(frame)
+    for budget, at in complete.groupby("budget"):
         seeds = at.groupby("agent").seed.nunique()
-        common = at[at.seed.isin(sorted(set.intersection(*(set(g.seed) for _, g in at.groupby("agent")))))]
-        scores = {agent: _matrix(common[common.agent == agent], metric) for agent in seeds.index}
+        scores = {agent: _matrix(at[at.agent == agent], metric) for agent in seeds.index}
         for agent, (point, low, high) in iqm_with_ci(scores, reps=reps).items():
             agg.append(
                 {
+                    "tasks": complete.groupby(["env", "device"]).ngroups,
                     "budget": budget,
                     "agent": agent,
                     "iqm": point,
@@ -137,6 +149,7 @@ def summary_tables(
                     "seeds": int(seeds[agent]),
                 }
             )
+    for budget, at in frame.groupby("budget"):
         for (env, device, agent), g in at.groupby(["env", "device", "agent"]):
             mean, low, high = mean_with_ci(g[metric].to_numpy(), reps=reps)
             per_task.append(
@@ -157,7 +170,7 @@ def summary_tables(
 def poi_table(frame: pd.DataFrame, agent: str, metric: str = "hv_ratio", reps: int = 1000) -> pd.DataFrame:
     """P(``agent`` > other) of ``metric`` per checkpoint and other agent, over tasks, with CI."""
     rows = []
-    for budget, at in frame.groupby("budget"):
+    for budget, at in complete_tasks(frame).groupby("budget"):
         mine = at[at.agent == agent].pivot_table(index="seed", columns=["env", "device"], values=metric)
         for other in sorted(set(at.agent) - {agent}):
             theirs = at[at.agent == other].pivot_table(index="seed", columns=["env", "device"], values=metric)
@@ -222,33 +235,73 @@ def plot_hv_curves(frame: pd.DataFrame, path: Path, metric: str = "hv_ratio") ->
     plt.close(fig)
 
 
+def _staircase(ax, points: np.ndarray, **style) -> None:
+    """A maximised (accuracy, -latency) front drawn as its attainment staircase over latency (ms)."""
+    f = points[np.argsort(-points[:, 1])]  # latency ascending
+    ax.step(-f[:, 1], f[:, 0], where="post", **style)
+
+
 def plot_fronts(results: Path, fronts: dict, budget: int, seed: int, path: Path) -> None:
     """The found fronts of every agent (``seed``, ``budget``) beside the true / best-known front, per task."""
     _, cells = load_cells(results)
     plt, fig, axes = _grid(list(fronts))
+    colours = {agent: f"C{i}" for i, agent in enumerate(sorted({key[2] for key in cells}))}
     for task, ax in axes.items():
         if task not in fronts:  # no finished cell of this env x device yet
             ax.axis("off")
             continue
         true_front, ref, label = fronts[task]["signal"]
-        ax.step(true_front[:, 1], true_front[:, 0], where="post", color="black", lw=2, label=f"front: {label}")
-        for (env, device, agent, s), rows in cells.items():
+        _staircase(ax, true_front, color="black", lw=2.5, label=f"front: {label}")
+        for (env, device, agent, s), rows in sorted(cells.items()):
             if (env, device) == task and s == seed:
-                f = front(_points(rows, "signal_acc", budget))
-                ax.step(f[:, 1], f[:, 0], where="post", marker=".", label=agent, alpha=0.8)
+                found = front(_points(rows, "signal_acc", budget))
+                _staircase(ax, found, marker=".", color=colours[agent], label=agent, alpha=0.8)
         ax.set_title(f"{task[0]} / {task[1]}", fontsize=9)
-        ax.set_xlabel("minus latency (ms)")
+        ax.set_xlabel(f"latency on {task[1]} (ms)")
         ax.set_ylabel("signal accuracy (%)")
         ax.set_ylim(bottom=ref[0])
         ax.grid(alpha=0.3)
-    next(iter(axes.values())).legend(fontsize=7)
+    handles: dict[str, tuple] = {}
+    for ax in axes.values():
+        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(name if not name.startswith("front") else "front", (handle, name))
+    fig.legend(*zip(*handles.values(), strict=True), loc="lower center", ncol=len(handles), fontsize=8)
     fig.suptitle(f"found fronts at {budget} unique queries, seed {seed}", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
 # -- markdown ----------------------------------------------------------------------------------------
+def target_lines(frame: pd.DataFrame, poi: pd.DataFrame, champion: str) -> list[str]:
+    """``champion`` against the best other agent (by IQM hv_ratio) at each checkpoint: PoI and verdict."""
+    agg, _ = summary_tables(frame, "hv_ratio")
+    lines = [
+        f"## {champion} against the best other agent per checkpoint (hv_ratio)",
+        "",
+        "Verdict from the PoI's 95 % CI: *better* (low > 0.5), *worse* (high < 0.5), else *no significant difference*.",
+        "",
+        "| checkpoint | best other agent (IQM) | its IQM | " + champion + " IQM | PoI [95 % CI] | verdict |",
+        "|---:|---|---|---|---|---|",
+    ]
+    for budget, at in agg.groupby("budget"):
+        others = at[at.agent != champion]
+        mine = at[at.agent == champion]
+        if others.empty or mine.empty:
+            continue
+        best = others.loc[others.iqm.idxmax()]
+        row = poi[(poi.budget == budget) & (poi.other == best.agent)]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        verdict = "better" if r.ci_low > 0.5 else "worse" if r.ci_high < 0.5 else "no significant difference"
+        lines.append(
+            f"| {budget} | {best.agent} | {best.iqm:.4f} | {mine.iqm.iloc[0]:.4f} | "
+            f"{_fmt(r.poi, r.ci_low, r.ci_high)} | {verdict} |"
+        )
+    return lines
+
+
 def _fmt(point: float, low: float, high: float) -> str:
     return f"{point:.4f} [{low:.4f}, {high:.4f}]"
 
@@ -280,7 +333,16 @@ def markdown(study: dict, frame: pd.DataFrame, fronts: dict, champion: str | Non
     for (env, device), f in sorted(fronts.items()):
         pts, ref, label = f["signal"]
         lines.append(f"| {env} | {device} | {label} | {len(pts)} | ({ref[0]:.2f}, {ref[1]:.3f}) |")
-    for metric in ("hv_ratio", "igd", "hv_ratio_report"):
+    complete = complete_tasks(frame).groupby(["env", "device"]).seed.nunique()
+    listed = ", ".join(f"{env.removeprefix('mo-').removesuffix('-v0')}/{device}" for env, device in complete.index)
+    partial = sorted(set(zip(frame.env, frame.device, strict=True)) - set(complete.index))
+    lines += [
+        "",
+        f"IQM and PoI tables: the {len(complete)} tasks where every agent has every seed "
+        f"({', '.join(map(str, sorted(frame.seed.unique())))}): {listed or '(none yet)'}."
+        + (f" Tasks with fewer seeds ({len(partial)}) appear in the per-task table only." if partial else ""),
+    ]
+    for metric in ("hv_ratio", "igd", "hv_ratio_report") if len(complete) else ():
         agg, _ = summary_tables(frame, metric)
         budgets = sorted(agg.budget.unique())
         lines += [
@@ -295,15 +357,16 @@ def markdown(study: dict, frame: pd.DataFrame, fronts: dict, champion: str | Non
             lines.append(f"| {agent} | " + " | ".join(by.get(b, "-") for b in budgets) + " |")
     _, per_task = summary_tables(frame, "hv_ratio")
     top = per_task.budget.max()
-    lines += ["", f"## hv_ratio per task at {top} queries: mean [95 % CI]", ""]
+    lines += ["", f"## hv_ratio per task at {top} queries: mean [95 % CI] (seeds)", ""]
     table = per_task[per_task.budget == top]
     agents = sorted(table.agent.unique())
     lines += ["| env | device | " + " | ".join(agents) + " |", "|---|---|" + "---|" * len(agents)]
     for (env, device), g in table.groupby(["env", "device"]):
-        by = {r.agent: _fmt(r.mean, r.ci_low, r.ci_high) for r in g.itertuples()}
+        by = {r.agent: f"{_fmt(r.mean, r.ci_low, r.ci_high)} ({r.seeds})" for r in g.itertuples()}
         lines.append(f"| {env} | {device} | " + " | ".join(by.get(a, "-") for a in agents) + " |")
-    if champion is not None and champion in set(frame.agent):
+    if champion is not None and champion in set(frame.agent) and len(complete):
         poi = poi_table(frame, champion)
+        lines += ["", *target_lines(frame, poi, champion)]
         lines += [
             "",
             f"## PoI of {champion} over each agent (hv_ratio, over tasks) [95 % CI]",
@@ -316,7 +379,8 @@ def markdown(study: dict, frame: pd.DataFrame, fronts: dict, champion: str | Non
     lines += [
         "",
         "Figures: `hv_ratio.png` (HV ratio per checkpoint), `fronts.png` (found fronts, seed 0, largest "
-        "budget, beside the front). Data: `results.csv` (one row per cell and checkpoint).",
+        "budget, beside the front). Data: `results.csv` (one row per cell and checkpoint), `per_task.csv` "
+        "(hv_ratio mean and CI per task, agent and checkpoint).",
         "",
     ]
     return "\n".join(lines)
@@ -327,6 +391,7 @@ def write_report(results: Path, out: Path, champion: str | None = "mo-l2nas", ex
     study, frame, fronts = results_frame(results, extra_front)
     out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(out / "results.csv", index=False, float_format="%.6g")
+    summary_tables(frame)[1].to_csv(out / "per_task.csv", index=False, float_format="%.6g")
     plot_hv_curves(frame, out / "hv_ratio.png")
     plot_fronts(results, fronts, int(frame.budget.max()), int(frame.seed.min()), out / "fronts.png")
     path = out / "report.md"
