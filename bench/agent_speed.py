@@ -113,10 +113,11 @@ def main() -> None:
     overrides = json.loads(args.hyperparams)
     budgets = {"NB201-cifar10-v0": args.nb201_steps, "DARTS-cifar10-v0": args.darts_steps}
 
-    figures, profiles = [], []
     for env_id, steps in budgets.items():
         if not steps:
             continue
+        figures: list[Figure] = []
+        profiles: list[tuple[str, list[tuple[str, float]]]] = []
         rs = random_search(env_id, steps, args.cache)
         print(f"{env_id}, {steps} steps: random search {rs.wall:.2f} s wall, {rs.cpu:.2f} s CPU", flush=True)
         for preset in args.presets:
@@ -128,7 +129,7 @@ def main() -> None:
                 f"(target < {target:.0f} s)",
                 flush=True,
             )
-            figures.append(  # recorded run by run below: a long run's rows land even if a later one is cut
+            figures.append(
                 Figure(
                     f"{env_id}: L2NAS `{preset}` vs random search, {steps:,} steps, wall s (CPU s)",
                     f"{run.wall:.1f} ({run.cpu:.1f})",
@@ -138,8 +139,8 @@ def main() -> None:
                     run.wall < target,
                 )
             )
-            if not args.no_doc:
-                record("agent_speed.py", figures, profile_table(profiles, args.profile_steps, args.presets[0]))
+            if not args.no_doc:  # run by run: a long run's row lands even if a later run is cut
+                record(f"agent_speed.py {env_id}", figures)
         if args.profile_steps:
             parts = profile(env_id, args.profile_steps, args.presets[0], overrides, args.cache)
             total = parts[-1][1]
@@ -147,8 +148,8 @@ def main() -> None:
             for name, seconds in parts:
                 print(f"  {name:45s} {seconds:8.2f} s {100 * seconds / total:5.1f} %")
             profiles.append((env_id, parts))
-    if not args.no_doc:
-        record("agent_speed.py", figures, profile_table(profiles, args.profile_steps, args.presets[0]))
+        if not args.no_doc:
+            record(f"agent_speed.py {env_id}", figures, profile_table(profiles, args.profile_steps, args.presets[0]))
 
 
 def profile_table(profiles: list[tuple[str, list[tuple[str, float]]]], steps: int, preset: str) -> str:
@@ -156,7 +157,7 @@ def profile_table(profiles: list[tuple[str, list[tuple[str, float]]]], steps: in
         return ""
     envs = [env_id for env_id, _ in profiles]
     lines = [
-        "## Where an L2NAS step spends its time",
+        f"## Where an L2NAS step spends its time ({', '.join(envs)})",
         "",
         f"`bench/agent_speed.py`: cProfile of one L2NAS `{preset}` run of {steps:,} steps per env, share of the "
         "profiled time (cProfile's overhead inflates the Python-heavy parts).",

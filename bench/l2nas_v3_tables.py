@@ -10,7 +10,9 @@
   also holds ablation rows, for ``nas-gym leaderboard``).
 
 Rows are matched by (env, signal, budget kind, checkpoint, seed); the reported value is
-``best_report_acc`` (the report metric of the best-by-signal architecture).
+``best_report_acc`` (the report metric of the best-by-signal architecture), rounded to 4 decimals:
+``nas-gym report`` writes 6 significant digits (94.3733) and a fresh tidy frame full precision
+(94.373333), and unrounded the same architecture would "beat" itself.
 
 Usage: ``python bench/l2nas_v3_tables.py ablation A/results.csv B/results.csv --full l2nas
 --rows constant-actor random-proposals``; ``... versus A.csv B.csv --agent l2nas --against tpe``;
@@ -38,6 +40,7 @@ def compare(frame: pd.DataFrame, agent: str, other: str, reps: int = 2000) -> pd
     """Per cell that both ``agent`` and ``other`` ran with the same seeds: means, P(agent > other)
     [95% CI], the paired permutation p and a verdict."""
     rows = []
+    frame = frame.assign(best_report_acc=frame.best_report_acc.round(4))
     for cell, group in frame[frame.agent.isin([agent, other])].groupby(CELL, sort=True):
         wide = group.pivot_table(index="seed", columns="agent", values="best_report_acc", aggfunc="first")
         if agent not in wide or other not in wide:

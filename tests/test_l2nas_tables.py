@@ -38,6 +38,12 @@ def test_labels_with_a_dash_are_tabulated():
     assert "| 90.45 | 89.45 |" in markdown(compare(frame, "l2nas", "l2nas-v2", reps=50), "l2nas", "l2nas-v2")
 
 
+def test_the_same_value_at_another_precision_is_a_tie():
+    frame = _frame()
+    frame.loc[frame.agent == "same", "best_report_acc"] += 3e-6  # 94.373333 written as 94.3733
+    assert compare(frame, "l2nas", "same", reps=50).poi.iloc[0] == 0.5
+
+
 def test_identical_rows_are_level():
     row = compare(_frame(), "l2nas", "same", reps=200).iloc[0]
     assert row.poi == 0.5 and row.paired_p == 1.0 and row.verdict == "level"

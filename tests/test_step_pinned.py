@@ -5,7 +5,7 @@ optimisation; a faster step must reproduce them bit for bit: every observation's
 dtype, every reward, every ``info`` key, value *and type* (a Python ``int`` must not become
 ``np.int64``). The digest covers long trajectories; the spelled-out values of the first steps
 make a failure readable. Regenerate only for a deliberate change of semantics:
-``python tests/test_step_pinned.py --cache DIR`` prints the digests.
+``python tests/test_step_pinned.py --cache DIR`` prints the digests. OFA is pinned to 4 decimals (``PIN_DECIMALS``).
 """
 
 from __future__ import annotations
@@ -57,10 +57,16 @@ OTHER_FAMILIES = {
     "nb301": ({"top_k": 4, "max_queries": 12}, "386622e440cdbb5d1da531d48ac0e0d90dd223d8f95529595217e83c3786f174"),
     "ofa": (
         {"top_k": 4, "max_queries": 12, "latency_device": "note10", "latency_limit_ms": 25},
-        "97411423432769ccfedb2722e0c4cf3505d1bc293c8c039306cb204d2102ff93",
+        "47d67b3f6451d1e3de71375e72b9489e21ba31c9048b5614098355bcf4ecb8fc",
     ),
 }
 """The surrogate (nb301) and predictor (ofa) families, 30 steps each: the step is generic (kwargs, digest)."""
+
+PIN_DECIMALS = {"ofa": 4}
+"""Families pinned on floats rounded to this many decimals rather than bit for bit. The OFA predictor is a
+numpy MLP whose matmuls run the OpenBLAS kernel chosen for the CPU: AVX-512 and AVX2 kernels differ in the
+last bits (the bit-exact digest held on an Intel AVX-512 machine and failed on an AMD one, or under
+``OPENBLAS_CORETYPE=Zen``). Same machine, same seed, same bits is tested in tests/test_env_contract.py."""
 
 
 CORE = {
@@ -142,8 +148,28 @@ def core_trajectory(cache, kwargs: dict, seed: int = 0, steps: int = 40, num_env
     return out
 
 
-def digest(trajectory: list) -> str:
+def rounded(value: Any, decimals: int) -> Any:
+    """``value`` with every float (Python, numpy scalar or float array) rounded to ``decimals``, types kept."""
+    if isinstance(value, dict):
+        return {k: rounded(v, decimals) for k, v in value.items()}
+    if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
+        return type(value)(rounded(v, decimals) for v in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return np.round(value.astype(np.float64), decimals).astype(value.dtype)
+    if isinstance(value, float | np.floating):
+        return type(value)(round(float(value), decimals))
+    return value
+
+
+def digest(trajectory: list, decimals: int | None = None) -> str:
+    if decimals is not None:
+        trajectory = rounded(trajectory, decimals)
     return hashlib.sha256(canonical(trajectory)).hexdigest()
+
+
+def family_digest(cache, family: str) -> str:
+    trajectory = single_trajectory(cache, OTHER_FAMILIES[family][0], steps=30, family=family)
+    return digest(trajectory, PIN_DECIMALS.get(family))
 
 
 @pytest.mark.parametrize("name", sorted(SINGLE))
@@ -162,8 +188,7 @@ def test_the_batched_core_gives_the_single_env_the_same_pinned_steps(name, nb201
 @pytest.mark.realdata
 @pytest.mark.parametrize("family", sorted(OTHER_FAMILIES))
 def test_other_families_steps_are_pinned(family, real_data):
-    kwargs, expected = OTHER_FAMILIES[family]
-    assert digest(single_trajectory(real_data.require(family), kwargs, steps=30, family=family)) == expected
+    assert family_digest(real_data.require(family), family) == OTHER_FAMILIES[family][1]
 
 
 @pytest.mark.parametrize("name", sorted(CORE))
@@ -182,7 +207,7 @@ if __name__ == "__main__":
     cache = sys.argv[sys.argv.index("--cache") + 1]
     print({k: digest(single_trajectory(cache, v)) for k, v in SINGLE.items()})
     print({k: digest(core_trajectory(cache, v)) for k, v in CORE.items()})
-    print({k: digest(single_trajectory(cache, v[0], steps=30, family=k)) for k, v in OTHER_FAMILIES.items()})
+    print({k: family_digest(cache, k) for k in OTHER_FAMILIES})
     steps = [s for s in single_trajectory(cache, SINGLE["default"], steps=6)[1:] if len(s) == 5]
     for s in steps:
         print((s[1], s[4]["index"], s[4]["is_new"], s[4]["unique_queries"]), s[4]["arch"])

