@@ -11,7 +11,8 @@
 # Every such folder is reported into DOCS_DIR/<folder> (default docs/results; the earlier nb201-reduced study's report
 # sits in DOCS_DIR itself, where the README links it). A folder without a finished cell is
 # skipped with its reason, not fatal. Then the leaderboard over the studies named in
-# $LEADERBOARD_STUDIES (default: the issue-15 studies nb201-paper nb201-paper-steps darts ofa;
+# $LEADERBOARD_STUDIES (default: the studies nb201-paper nb201-paper-steps darts ofa, plus the
+# l2nas rows of l2nas-v3 and l2nas-v3-nb201, see $LEADERBOARD_ONLY below;
 # not nb201-reduced, which would count NB201 twice, nor transfer studies) is written to
 # DOCS_DIR/leaderboard.md. Python: $PYTHON, else .venv/bin/python, else python3; bootstrap
 # resamples: $REPS (default 2000, as `nas-gym report`).
@@ -59,6 +60,16 @@ csvs=()
 for name in $board_studies; do
     if [ -f "$docs/$name/results.csv" ] && [ -d "$root/$name" ]; then
         csvs+=("$docs/$name/results.csv")
+    fi
+done
+# Studies that hold an agent beside its ablation rows enter the leaderboard by that agent's rows
+# only ($LEADERBOARD_ONLY: study:agent pairs), so ablation variants are never ranked as agents.
+for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas l2nas-v3-nb201:l2nas}; do
+    name=${pair%%:*}
+    if [ -f "$docs/$name/results.csv" ] && [ -d "$root/$name" ]; then
+        "$py" "$repo/bench/l2nas_v3_tables.py" only "$docs/$name/results.csv" --agents "${pair#*:}" \
+            --out "$docs/$name/l2nas-rows/results.csv"
+        csvs+=("$docs/$name/l2nas-rows/results.csv")
     fi
 done
 if [ ${#csvs[@]} -gt 0 ]; then
