@@ -7,7 +7,11 @@
 * ``versus``: one agent against named agents (e.g. ``l2nas`` vs ``tpe`` ``bananas``
   ``ofa-evolution`` ``l2nas-v2``) in every cell both ran with the same seeds, same statistics.
 * ``only``: the rows of some agents as a new results.csv (e.g. the ``l2nas`` rows of a study that
-  also holds ablation rows, for ``nas-gym leaderboard``).
+  also holds ablation rows, for ``nas-gym leaderboard``). Given several results.csv files it folds
+  them into one: a cell (env, signal, budget kind, checkpoint) of an agent that several studies ran
+  (e.g. the 500 / 1000 checkpoints of a 1000- and a 5000-query study) is taken whole from the file
+  with the most seeds there, the later file on a tie, so every (cell, agent, seed) appears once and
+  a cell never mixes two studies' seeds (the leaderboard ranks an agent per study and cell).
 
 Rows are matched by (env, signal, budget kind, checkpoint, seed); the reported value is
 ``best_report_acc`` (the report metric of the best-by-signal architecture), rounded to 4 decimals:
@@ -68,6 +72,18 @@ def compare(frame: pd.DataFrame, agent: str, other: str, reps: int = 2000) -> pd
     return pd.DataFrame(rows)
 
 
+def fold(paths: list[str | Path], agents: list[str]) -> pd.DataFrame:
+    """The rows of ``agents`` in ``paths``, each (cell, agent) from one file: the one with the most seeds
+    there, the later one on a tie."""
+    frames = [pd.read_csv(p).assign(_file=i) for i, p in enumerate(paths)]
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[frame.agent.isin(agents)]
+    seeds = frame.groupby([*CELL, "agent", "_file"]).seed.nunique().rename("_seeds").reset_index()
+    best = seeds.sort_values(["_seeds", "_file"]).groupby([*CELL, "agent"]).tail(1)
+    kept = frame.merge(best[[*CELL, "agent", "_file"]], on=[*CELL, "agent", "_file"])
+    return kept.drop(columns="_file").sort_values([*CELL, "agent", "seed"], kind="stable")
+
+
 def markdown(table: pd.DataFrame, agent: str, other: str) -> str:
     """One comparison as a markdown table."""
     head = f"| env | signal | budget | seeds | {agent} | {other} | P({agent} > {other}) [95% CI] | paired p | verdict |"
@@ -98,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.out is None or not args.agents:
             parser.error("only needs --agents and --out")
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        frame[frame.agent.isin(args.agents)].to_csv(args.out, index=False)
+        fold(args.results, args.agents).to_csv(args.out, index=False)
         print(f"wrote {args.out}")
         return
     pairs = [(args.full, row) for row in args.rows] if args.mode == "ablation" else [

@@ -12,7 +12,7 @@
 # sits in DOCS_DIR itself, where the README links it). A folder without a finished cell is
 # skipped with its reason, not fatal. Then the leaderboard over the studies named in
 # $LEADERBOARD_STUDIES (default: the studies nb201-paper nb201-paper-steps darts ofa, plus the
-# l2nas rows of l2nas-v3 and l2nas-v3-nb201, see $LEADERBOARD_ONLY below;
+# l2nas rows of the l2nas-v3* and l2nas-v4* studies, see $LEADERBOARD_ONLY below;
 # not nb201-reduced, which would count NB201 twice, nor transfer studies) is written to
 # DOCS_DIR/leaderboard.md. Python: $PYTHON, else .venv/bin/python, else python3; bootstrap
 # resamples: $REPS (default 2000, as `nas-gym report`).
@@ -63,15 +63,24 @@ for name in $board_studies; do
     fi
 done
 # Studies that hold an agent beside its ablation rows enter the leaderboard by that agent's rows
-# only ($LEADERBOARD_ONLY: study:agent pairs), so ablation variants are never ranked as agents.
-for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas l2nas-v3-nb201:l2nas}; do
+# only ($LEADERBOARD_ONLY: study:agent pairs), so ablation variants are never ranked as agents. They
+# are folded into one DOCS_DIR/l2nas-rows/results.csv: a cell two of these studies ran (a 1000- and
+# a 5000-query study share the 500 / 1000 checkpoints) is taken from the one with most seeds there,
+# the later in the list on a tie (bench/l2nas_v3_tables.py only).
+only_csvs=()
+only_agents=()
+for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas-v3 l2nas-v3-note10-2k:l2nas-v3 l2nas-v3-5k:l2nas-v3 l2nas-v3-nb201:l2nas-v3 l2nas-v3-nb201-full:l2nas-v3 l2nas-v3-nb201-steps:l2nas-v3 l2nas-v4:l2nas l2nas-v4-5k:l2nas l2nas-v4-nb201:l2nas l2nas-v4-nb201-steps:l2nas}; do
     name=${pair%%:*}
     if [ -f "$docs/$name/results.csv" ] && [ -d "$root/$name" ]; then
-        "$py" "$repo/bench/l2nas_v3_tables.py" only "$docs/$name/results.csv" --agents "${pair#*:}" \
-            --out "$docs/$name/l2nas-rows/results.csv"
-        csvs+=("$docs/$name/l2nas-rows/results.csv")
+        only_csvs+=("$docs/$name/results.csv")
+        only_agents+=("${pair#*:}")
     fi
 done
+if [ ${#only_csvs[@]} -gt 0 ]; then
+    "$py" "$repo/bench/l2nas_v3_tables.py" only "${only_csvs[@]}" --agents $(printf '%s\n' "${only_agents[@]}" | sort -u) \
+        --out "$docs/l2nas-rows/results.csv"
+    csvs+=("$docs/l2nas-rows/results.csv")
+fi
 if [ ${#csvs[@]} -gt 0 ]; then
     echo "== leaderboard over ${csvs[*]}"
     nice -n 5 "$py" -m nas_gym leaderboard "${csvs[@]}" --out "$docs/leaderboard.md" --reps "$reps"

@@ -55,3 +55,19 @@ def test_only_keeps_the_named_agents(tmp_path):
     main(["only", str(src), "--agents", "l2nas", "--out", str(out)])
     kept = pd.read_csv(out)
     assert set(kept.agent) == {"l2nas"} and len(kept) == 20
+
+
+def test_only_folds_studies_one_cell_from_one_file(tmp_path):
+    """A cell two studies ran comes whole from the file with most seeds there (the later on a tie)."""
+    short, long = _frame().assign(study="short"), _frame().assign(study="long")
+    long = long[~((long.budget == 1000) & (long.seed >= 6))]  # the long study has 6 seeds at 1000
+    paths = [tmp_path / "short.csv", tmp_path / "long.csv"]
+    short.to_csv(paths[0], index=False)
+    long.to_csv(paths[1], index=False)
+    out = tmp_path / "folded.csv"
+    main(["only", *map(str, paths), "--agents", "l2nas", "worse", "--out", str(out)])
+    kept = pd.read_csv(out)
+    assert not kept.duplicated(["env", "signal", "budget_kind", "budget", "agent", "seed"]).any()
+    studies = kept.groupby(["budget", "agent"]).study.agg(set).to_dict()
+    assert studies == {(500, "l2nas"): {"long"}, (500, "worse"): {"long"}, (1000, "l2nas"): {"short"}}
+    assert len(kept) == 30
