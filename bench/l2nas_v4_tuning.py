@@ -13,7 +13,8 @@ variant and checkpoint.
         --variant v3= --variant 'thompson={"n_critics": 5, "screen_acquisition": "thompson"}' \\
         --out runs/tuning-darts.csv [--diagnose]
 
-Seeds below 100 are refused: they are the reported seeds.
+Seeds below 100 are refused: they are the reported seeds. ``--summarise A.csv B.csv ...`` prints
+the markdown rows (mean +- std per variant and checkpoint) of CSVs written before, for the docs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -132,7 +134,30 @@ def run(env_id: str, env_kwargs: dict, agent: str, overrides: dict, seed: int, b
     }
 
 
+def summarise(paths: list[str]) -> None:
+    """Markdown rows of tuning CSVs: per file and variant, mean +- std at each checkpoint, and the pick diagnosis."""
+    import pandas as pd
+
+    for path in paths:
+        frame = pd.read_csv(path)
+        budgets = sorted(frame.budget.unique())
+        print(f"\n{path} ({frame.seed.nunique()} seeds {frame.seed.min()}-{frame.seed.max()})")
+        for variant, group in frame.groupby("variant", sort=False):
+            cells = [f"{g.best.mean():.2f} ± {g.best.std(ddof=0):.2f}" for _, g in group.groupby("budget")]
+            last = group[group.budget == budgets[-1]]
+            picks = (
+                f" | {last.actor_share.mean():.2f} | {last.hamming.mean():.2f}"
+                if last.actor_share.notna().all()
+                else ""
+            )
+            cpu = f" {last.cpu_s.mean():.0f} |" if "cpu_s" in last else ""
+            print(f"| {variant} | " + " | ".join(cells) + f"{picks} |{cpu}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--summarise"]:
+        summarise(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env", required=True)
     parser.add_argument("--env-kwargs", default="{}", help='JSON, e.g. {"budget": "unique"}')
