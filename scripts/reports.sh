@@ -69,7 +69,7 @@ done
 # the later in the list on a tie (bench/l2nas_v3_tables.py only).
 only_csvs=()
 only_agents=()
-for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas-v3 l2nas-v3-note10-2k:l2nas-v3 l2nas-v3-5k:l2nas-v3 l2nas-v3-nb201:l2nas-v3 l2nas-v3-nb201-full:l2nas-v3 l2nas-v3-nb201-steps:l2nas-v3 l2nas-v4:l2nas l2nas-v4-5k:l2nas l2nas-v4-nb201:l2nas l2nas-v4-nb201-steps:l2nas}; do
+for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas-v3 l2nas-v3-note10-2k:l2nas-v3 l2nas-v3-5k:l2nas-v3 l2nas-v3-nb201:l2nas-v3 l2nas-v3-nb201-full:l2nas-v3 l2nas-v3-nb201-steps:l2nas-v3 l2nas-v4-note10:l2nas l2nas-v4:l2nas l2nas-v4-5k:l2nas l2nas-v4-nb201:l2nas l2nas-v4-nb201-steps:l2nas}; do
     name=${pair%%:*}
     if [ -f "$docs/$name/results.csv" ] && [ -d "$root/$name" ]; then
         only_csvs+=("$docs/$name/results.csv")
