@@ -71,3 +71,33 @@ def test_only_folds_studies_one_cell_from_one_file(tmp_path):
     studies = kept.groupby(["budget", "agent"]).study.agg(set).to_dict()
     assert studies == {(500, "l2nas"): {"long"}, (500, "worse"): {"long"}, (1000, "l2nas"): {"short"}}
     assert len(kept) == 30
+
+
+def test_relabelled_cells_are_the_new_agents_finished_cells(tmp_path):
+    """A v3 cell recorded as agent `l2nas` is moved to `l2nas-v3` with the key a fresh `l2nas-v3` cell has."""
+    import hashlib
+    import json
+
+    from bench.l2nas_relabel_results import relabel_cell
+    from nas_gym.harness.spec import Cell
+
+    def cell(agent: str) -> Cell:
+        return Cell("default", "NB201-cifar10-v0", agent, agent, 0, 50, {"budget": "unique"}, {})
+
+    spec = {**cell("l2nas-v3").spec(), "agent": "l2nas", "agent_label": "l2nas"}  # v3's settings, old name
+    folder = tmp_path / "cells" / "default" / "NB201-cifar10-v0" / "l2nas" / "seed-0"
+    folder.mkdir(parents=True)
+    (folder / "summary.json").write_text(json.dumps({"agent": "l2nas", "seed": 0}))
+    (folder / "cell.json").write_text(json.dumps({"key": "old", "spec": spec, "files": {}}))
+    moved = relabel_cell(folder, "l2nas", "l2nas-v3")
+    assert moved == tmp_path / "cells" / "default" / "NB201-cifar10-v0" / "l2nas-v3" / "seed-0"
+    manifest = json.loads((moved / "cell.json").read_text())
+    assert manifest["key"] == cell("l2nas-v3").key and manifest["spec"] == cell("l2nas-v3").spec()
+    summary = (moved / "summary.json").read_bytes()
+    assert json.loads(summary)["agent"] == "l2nas-v3"
+    assert manifest["files"]["summary.json"] == hashlib.md5(summary).hexdigest()
+    other = {**cell("l2nas").spec(), "agent_label": "v4-cell"}  # v4's settings: not v3's, left alone
+    folder = tmp_path / "cells" / "default" / "NB201-cifar10-v0" / "v4-cell" / "seed-0"
+    folder.mkdir(parents=True)
+    (folder / "cell.json").write_text(json.dumps({"key": "k", "spec": other, "files": {}}))
+    assert relabel_cell(folder, "l2nas", "l2nas-v3") is None
