@@ -60,6 +60,8 @@ class SearchCore:
         self._action_shape = (self.num_envs, *self.single_action_space.shape)
         self._alpha_shape = (self.num_envs, *self.space.alpha_shape)
         self._report, self._unique_budget = benchmark.report_measured, cfg.budget == "unique"
+        self.keys = np.zeros(0, dtype=np.int64)
+        """The architecture keys of the last :meth:`step`'s rows (infos gather strings by them)."""
 
     @property
     def protocol(self) -> dict:
@@ -155,7 +157,7 @@ class SearchCore:
         if rows is not None:
             rows = np.asarray(rows)
             codes = codes[rows]
-        keys = self.space.key_of_valid(codes)
+        self.keys = keys = self.space.key_of_valid(codes)
         ev = self.scorer(codes) if self.table is None else self.table.take(keys)
         t = self.tracker
         is_new, _ = t.record(keys, codes, lambda at: self._one_hot(keys, codes, at), ev.score, ev.report, rows)
