@@ -185,6 +185,7 @@ def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/performance.md alone")
     parser.add_argument("--profile-out", help="also write the vector profile to this JSON file (as a later 'before')")
     parser.add_argument("--profile-before", help="a --profile-out file of earlier code, shown beside this profile")
+    parser.add_argument("--code", help="label of the measured code in the profile (default: the git commit)")
     args = parser.parse_args()
 
     cold = json.loads(
@@ -253,7 +254,7 @@ def main() -> None:
     print("\nbatched query, 1e6 architectures, archs/s (target >= 10M)")
     for name, rate in query_throughput(args.cache).items():
         print(f"  {name:9s} {rate:16,.0f}")
-    code = _commit()
+    code = args.code or _commit()
     parts = {infos: vector_profile(args.cache, infos) for infos in ("gymnasium", "minimal")}
     load = load_average()
     if args.profile_out:

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -52,6 +53,40 @@ def load_average() -> str:
     """The machine's 1-minute load average, as printed beside a figure: on a shared machine it
     says how much of the CPU the measurement had."""
     return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+
+
+class LoadDuring:
+    """The mean 1-minute load average over a run of minutes (sampled every ``every`` seconds), for a
+    figure whose measurement outlasts what one load average covers::
+
+        with LoadDuring() as load:
+            run()
+        Figure(..., load=load.mean())
+    """
+
+    def __init__(self, every: float = 5.0):
+        self.every, self.samples = every, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> LoadDuring:
+        if hasattr(os, "getloadavg"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def mean(self) -> str:
+        return f"{sum(self.samples) / len(self.samples):.1f}" if self.samples else ""
 
 
 def machine() -> str:

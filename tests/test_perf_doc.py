@@ -56,3 +56,13 @@ def test_conditions_print_under_the_machine_and_are_no_script(tmp_path, monkeypa
         "| `bench/a.py` | rows/s | 10 |  |  |  |  | 2.0 |"
     ]
     assert json.loads((tmp_path / "performance.json").read_text())["conditions"] == "one core runs a study"
+
+
+def test_the_load_during_a_run_is_the_mean_of_its_samples(tmp_path, monkeypatch):
+    doc = load_perf_doc(tmp_path, monkeypatch)
+    loads = iter([1.0, 2.0, 3.0, 3.0, 3.0])
+    monkeypatch.setattr(doc.os, "getloadavg", lambda: (next(loads), 0.0, 0.0))
+    with doc.LoadDuring(every=0.01) as load:
+        while len(load.samples) < 3:
+            pass
+    assert load.samples[:3] == [1.0, 2.0, 3.0] and load.mean() == f"{sum(load.samples) / len(load.samples):.1f}"
