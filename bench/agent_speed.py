@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 import torch as th
-from perf_doc import Figure, record
+from perf_doc import Figure, LoadDuring, record
 
 import nas_gym  # noqa: F401 (registers the env ids)
 from nas_gym.agents.baselines import RandomSearch, run_search
@@ -121,12 +121,13 @@ def main() -> None:
         rs = random_search(env_id, steps, args.cache)
         print(f"{env_id}, {steps} steps: random search {rs.wall:.2f} s wall, {rs.cpu:.2f} s CPU", flush=True)
         for preset in args.presets:
-            run = l2nas_run(env_id, steps, preset, overrides, args.cache)
+            with LoadDuring() as load:
+                run = l2nas_run(env_id, steps, preset, overrides, args.cache)
             target = TARGETS_S[env_id] * steps / (1000 if env_id.startswith("NB201") else 20_000)
             print(
                 f"{env_id}, {steps} steps: L2NAS {preset} {run.wall:.1f} s wall, {run.cpu:.1f} s CPU "
                 f"({run.updates} mini-batches), {run.wall / rs.wall:.1f}x random search's wall time "
-                f"(target < {target:.0f} s)",
+                f"(target < {target:.0f} s), mean load {load.mean()}",
                 flush=True,
             )
             figures.append(
@@ -137,6 +138,7 @@ def main() -> None:
                     f"{run.wall / rs.wall:.1f}x",
                     f"< {target:.0f} s",
                     run.wall < target,
+                    load.mean(),
                 )
             )
             if not args.no_doc:  # run by run: a long run's row lands even if a later run is cut

@@ -3,12 +3,13 @@
 Prints: single-env ``step()`` throughput (raw env and through ``gym.make``'s wrappers) with the
 same figures for CartPole-v1, the two measured in alternating slices so they share the machine's
 load (the ratio is the figure to compare across runs; target >= 0.5x, floor 0.25x); vector-env
-env-steps/s for N = 1, 64, 1024 with Gymnasium-exact infos and with ``infos="minimal"``, beside
-CartPole in the same run; batched query throughput; cold-start table load time and peak RSS (in
-a fresh subprocess); the cost of one more ``gym.make``. Writes its rows into docs/performance.md
-unless ``--no-doc``.
+env-steps/s for N = 1, 64, 1024 with Gymnasium-exact infos and with ``infos="minimal"`` over
+whole episodes of fresh actions, beside CartPole in the same run, and a cProfile of one such
+episode at N = 1024 (beside a ``--profile-out`` file of earlier code given as ``--profile-before``);
+batched query throughput; cold-start table load time and peak RSS (in a fresh subprocess); the
+cost of one more ``gym.make``. Writes its rows into docs/performance.md unless ``--no-doc``.
 
-    python bench/env_speed.py [--cache DIR] [--seconds 1.0] [--no-doc]
+    python bench/env_speed.py [--cache DIR] [--seconds 1.0] [--no-doc] [--profile-out F] [--profile-before F]
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
-from perf_doc import Figure, record
+from perf_doc import Figure, load_average, record
 
 import nas_gym  # noqa: F401  (registers the ids)
 from nas_gym.benchmarks.nb201 import NB201Benchmark
@@ -75,14 +77,23 @@ def interleaved(envs: dict[str, gym.Env], seconds: float, rounds: int = 7) -> di
     return rates
 
 
+def episode_actions(num_envs: int, steps: int) -> np.ndarray:
+    """``steps`` batches of uniform actions, a fresh one per step of an episode: a search that
+    repeats its actions queries nothing new after the first pass, and a step that adds no
+    architecture skips the tracker's top-K update, which is most of an honest step's cost."""
+    return np.random.default_rng(0).uniform(-1, 1, (steps, num_envs, 30)).astype(np.float32)
+
+
 def vector_steps_per_second(num_envs: int, seconds: float, cache: str | None, infos: str = "gymnasium") -> float:
+    """Env-steps/s over whole episodes (``max_queries`` steps each, then the step that autoresets
+    them), each step a fresh action batch."""
     venv = gym.make_vec(
         "NB201-cifar10-v0", num_envs=num_envs, vectorization_mode="vector_entry_point", cache=cache, infos=infos
     )
+    actions = episode_actions(num_envs, venv.unwrapped.search_config.max_queries + 1)
     venv.reset(seed=0)
-    actions = np.random.default_rng(0).uniform(-1, 1, (16, num_envs, 30)).astype(np.float32)
     n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    while n == 0 or time.perf_counter() - start < seconds:
         for a in actions:
             venv.step(a)
         n += len(actions) * num_envs
@@ -99,16 +110,19 @@ VECTOR_PARTS = (
 )
 
 
-def vector_profile(cache: str | None, infos: str, steps: int = 200, num_envs: int = 1024) -> list[tuple[str, float]]:
-    """Seconds per part of ``steps`` vector steps under cProfile, the last row the total."""
+def vector_profile(cache: str | None, infos: str, num_envs: int = 1024) -> list[tuple[str, float]]:
+    """Seconds per part of one whole episode of vector steps (and the autoreset step) under
+    cProfile, the last row the total."""
     import cProfile
     import pstats
 
     venv = gym.make_vec(
         "NB201-cifar10-v0", num_envs=num_envs, vectorization_mode="vector_entry_point", cache=cache, infos=infos
     )
+    actions = episode_actions(num_envs, venv.unwrapped.search_config.max_queries + 1)
     venv.reset(seed=0)
-    actions = np.random.default_rng(0).uniform(-1, 1, (steps, num_envs, 30)).astype(np.float32)
+    for a in actions:  # a first episode warms the caches (one-hots by key, strings)
+        venv.step(a)
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [venv.step(a) for a in actions])
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # pstats keeps its table untyped
@@ -121,29 +135,28 @@ def vector_profile(cache: str | None, infos: str, steps: int = 200, num_envs: in
                 seconds += cumulative
         rows.append((name, seconds))
     top_level = sum(sec for name, sec in rows if not name.startswith("  "))
-    return [*rows, ("the rest (vector step, masks, arrays)", total - top_level), ("total", total)]
+    rows += [("the rest (vector step, masks, arrays)", total - top_level), ("total", total)]
+    return [(name, seconds / (len(actions) * num_envs)) for name, seconds in rows]  # per env-step
 
 
-def profile_table(parts: dict[str, list[tuple[str, float]]], steps: int = 200) -> str:
+def profile_table(columns: dict[str, list[tuple[str, float]]]) -> str:
+    """The profile rows of each column (``"<infos> (<code>)"``) as microseconds per env-step and share."""
     lines = [
         "## Where a vector step (N = 1024) spends its time",
         "",
-        f"`bench/env_speed.py`: cProfile of {steps} steps of `NB201-cifar10-v0` with N = 1024, share of the "
-        "profiled time per info mode.",
+        "`bench/env_speed.py`: cProfile of one whole episode of `NB201-cifar10-v0` (500 steps and the "
+        "autoreset step, a fresh action batch each) with N = 1024, after a first episode: microseconds "
+        "per env-step under cProfile (its overhead inflates the Python-heavy parts) and share of the "
+        "profiled time. Columns marked *before* were measured on the code named, with the same script.",
         "",
-        "| part | " + " | ".join(f"infos={m!r}" for m in parts) + " |",
-        "|---|" + "---:|" * len(parts),
+        "| part | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
     ]
-    names = [name for name, _ in next(iter(parts.values()))]
+    names = [name for name, _ in next(iter(columns.values()))]
     for j, name in enumerate(names):
-        cells = [f"{100 * rows[j][1] / rows[-1][1]:.0f} %" for rows in parts.values()]
-        lines.append(
-            f"| {name.strip() if not name.startswith('  ') else '&nbsp;&nbsp;' + name.strip()} | "
-            + " | ".join(cells)
-            + " |"
-        )
-    per_step = [f"{1e6 * rows[-1][1] / steps / 1024:.2f} us" for rows in parts.values()]
-    lines.append("| total per env-step (under cProfile) | " + " | ".join(per_step) + " |")
+        cells = [f"{1e6 * rows[j][1]:.3f} us ({100 * rows[j][1] / rows[-1][1]:.0f} %)" for rows in columns.values()]
+        label = "&nbsp;&nbsp;" + name.strip() if name.startswith("  ") else name
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -170,6 +183,9 @@ def main() -> None:
     parser.add_argument("--cache", default=None, help="nas-gym data cache (default: $NAS_GYM_DATA / user cache)")
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/performance.md alone")
+    parser.add_argument("--profile-out", help="also write the vector profile to this JSON file (as a later 'before')")
+    parser.add_argument("--profile-before", help="a --profile-out file of earlier code, shown beside this profile")
+    parser.add_argument("--code", help="label of the measured code in the profile (default: the git commit)")
     args = parser.parse_args()
 
     cold = json.loads(
@@ -212,6 +228,7 @@ def main() -> None:
                 f"{ratio:.2f}x",
                 f">= {SINGLE_TARGET}x (floor {SINGLE_FLOOR}x)",
                 ratio >= SINGLE_TARGET,
+                load_average(),
             )
         )
     cart_rate = statistics.median(interleaved({"CartPole-v1": make("CartPole-v1", True)}, args.seconds)["CartPole-v1"])
@@ -230,16 +247,37 @@ def main() -> None:
                 f"{rate / cart_rate:.1f}x",
                 f">= {target / 1e6:.1f}M env-steps/s",
                 rate >= target,
+                load_average(),
             )
         )
 
     print("\nbatched query, 1e6 architectures, archs/s (target >= 10M)")
     for name, rate in query_throughput(args.cache).items():
         print(f"  {name:9s} {rate:16,.0f}")
+    code = args.code or _commit()
     parts = {infos: vector_profile(args.cache, infos) for infos in ("gymnasium", "minimal")}
-    print(profile_table(parts))
+    load = load_average()
+    if args.profile_out:
+        Path(args.profile_out).write_text(json.dumps({"code": code, "load": load, "parts": parts}, indent=1))
+    columns = {}
+    before = json.loads(Path(args.profile_before).read_text()) if args.profile_before else None
+    for infos, rows in parts.items():
+        if before is not None:
+            columns[f"infos={infos!r}, before ({before['code']}, load {before['load']})"] = before["parts"][infos]
+        columns[f"infos={infos!r}, {code} (load {load})"] = rows
+    print(profile_table(columns))
     if not args.no_doc:
-        record("env_speed.py", figures, profile_table(parts))
+        record("env_speed.py", figures, profile_table(columns))
+
+
+def _commit() -> str:
+    """The short commit of the measured code, ``+changes`` when the worktree differs from it."""
+
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", *cmd], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    return head + (" +changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 if __name__ == "__main__":

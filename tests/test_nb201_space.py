@@ -74,6 +74,26 @@ def test_discretize_breaks_ties_by_lowest_op_and_is_batched():
     assert np.array_equal(space.discretize(alpha), np.full((2, 3, 6), 2))
 
 
+# few distinct values, so ties are frequent; NaN and infinities, which argmax orders its own way
+alpha_entries = st.one_of(st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0]), st.sampled_from([np.nan, np.inf, -np.inf]))
+
+
+@given(
+    st.sampled_from([np.float32, np.float64, np.int64]).flatmap(
+        lambda dtype: arrays(
+            dtype,
+            st.tuples(st.integers(0, 80), st.just(6), st.just(5)),  # past 1024 entries: the tournament
+            elements=st.integers(-2, 2) if dtype == np.int64 else alpha_entries,
+        )
+    )
+)
+def test_discretize_is_argmax_with_its_ties_and_nan(alpha):
+    """Large batches take the column tournament: the same codes as ``argmax`` (ties to the lowest op,
+    the first NaN), for every dtype."""
+    got = space.discretize(alpha)
+    assert got.dtype == np.uint8 and np.array_equal(got, alpha.argmax(axis=-1))
+
+
 def test_naslib_tuple_order_is_explicit():
     """NASLib (a..f) is |A~0|+|B~0|D~1|+|C~0|E~1|F~2| with ids 0 skip, 1 none, 2 conv3, 3 conv1, 4 pool."""
     assert codes_to_strings(naslib_to_codes(np.array([0, 2, 3, 2, 3, 1])))[0] == (

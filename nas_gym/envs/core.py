@@ -36,7 +36,6 @@ class SearchCore:
         self.signal, self.metrics = self.scorer.signal, self.scorer.metrics
         self.table = self.scorer.tabulate()
         """Every architecture's evaluation by key (tabular benchmarks over listable spaces), else ``None``."""
-        self._one_hots: np.ndarray | None = None  # flat one-hot by key, built on the first top-K entry
         self._regret_of: np.ndarray | None = None  # the best_report_acc array _regret_value belongs to
         self._regret_value = np.zeros(0)
         self.report_optimum: float | None = benchmark.optimum(benchmark.report_metric)
@@ -53,13 +52,16 @@ class SearchCore:
         # the top-K never holds more architectures than one episode can query: size it by that
         slots = min(cfg.top_k, cfg.step_cap)
         num_archs = None if self.table is None else len(self.table.signal)  # a table's keys are 0 .. n - 1
-        self.tracker = SearchTracker(self.num_envs, dim, self.space.code_length, slots, num_archs)
+        one_hots = None if self.table is None else self._one_hots_by_key
+        self.tracker = SearchTracker(self.num_envs, dim, self.space.code_length, slots, num_archs, one_hots)
         self.alpha = np.zeros((self.num_envs, dim))
         # the settings every step reads, looked up once (attribute chains cost as much as small numpy calls)
         self._discrete, self._delta = cfg.action_type == "discrete", cfg.action_mode == "delta"
         self._action_shape = (self.num_envs, *self.single_action_space.shape)
         self._alpha_shape = (self.num_envs, *self.space.alpha_shape)
         self._report, self._unique_budget = benchmark.report_measured, cfg.budget == "unique"
+        self.keys = np.zeros(0, dtype=np.int64)
+        """The architecture keys of the last :meth:`step`'s rows (infos gather strings by them)."""
 
     @property
     def protocol(self) -> dict:
@@ -155,7 +157,7 @@ class SearchCore:
         if rows is not None:
             rows = np.asarray(rows)
             codes = codes[rows]
-        keys = self.space.key_of_valid(codes)
+        self.keys = keys = self.space.key_of_valid(codes)
         ev = self.scorer(codes) if self.table is None else self.table.take(keys)
         t = self.tracker
         is_new, _ = t.record(keys, codes, lambda at: self._one_hot(keys, codes, at), ev.score, ev.report, rows)
@@ -194,16 +196,17 @@ class SearchCore:
         return self._regret_value
 
     def _one_hot(self, keys: np.ndarray, codes: np.ndarray, at: np.ndarray | slice) -> np.ndarray:
-        """Flat one-hot of the architectures at ``at`` of a step's batch: looked up by key when tabulated."""
-        if self.table is None:
-            picked = codes[at]
-            return self.space.one_hot(picked).reshape(len(picked), -1)
-        if self._one_hots is None:
-            every = self.space.all_codes()
-            if every is None:  # a table exists only over a listable space
-                raise RuntimeError(f"the {self.space.name} space lists no architectures, yet a table was built")
-            self._one_hots = self.space.one_hot(every).reshape(len(every), -1)
-        return self._one_hots[keys[at]]
+        """Flat one-hot of the architectures at ``at`` of a step's batch (the tracker asks for them
+        only without a table: with one, it reads :meth:`_one_hots_by_key`)."""
+        picked = codes[at]
+        return self.space.one_hot(picked).reshape(len(picked), -1)
+
+    def _one_hots_by_key(self) -> np.ndarray:
+        """Every architecture's flat one-hot, by key (a table exists only over a listable space)."""
+        every = self.space.all_codes()
+        if every is None:
+            raise RuntimeError(f"the {self.space.name} space lists no architectures, yet a table was built")
+        return self.space.one_hot(every).reshape(len(every), -1)
 
 
 def _rows_of(a: np.ndarray, rows: np.ndarray | None) -> np.ndarray:

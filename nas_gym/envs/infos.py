@@ -87,27 +87,31 @@ class StepInfos:
             infos.append(info)
         return infos
 
-    def batched(self, batch: dict[str, np.ndarray], pick: np.ndarray, rows: np.ndarray, n: int) -> dict[str, Any]:
-        """The batched info of the searches ``rows[pick]`` (``pick`` indexes the step's arrays), over ``n`` searches."""
+    def batched(
+        self, batch: dict[str, np.ndarray], pick: np.ndarray, rows: np.ndarray, n: int, keys: np.ndarray
+    ) -> dict[str, Any]:
+        """The batched info of the searches ``rows[pick]`` (``pick`` indexes the step's arrays, and
+        ``keys`` are the step's architecture keys), over ``n`` searches."""
         at = rows[pick]
         out: dict[str, Any] = {}
         if not len(at):
             return out  # a key no search reports is absent, as in SyncVectorEnv
+        # the usual step reports every search: the step's arrays are the columns (copied, as
+        # _add_info's are fresh), every mask is all True, and nothing is gathered or scattered
+        every = len(at) == n
+        mask = np.ones(n, dtype=bool) if every else _mask(at, n)
         for k, v in batch.items():
-            add_column(out, k, _column(v[pick], at, n), at, n)
-        codes = batch["codes"][pick]
+            out[k], out[f"_{k}"] = _full_column(v) if every else _column(v[pick], at, n), mask.copy()
         if self._strings is not None:
-            arch = np.full(n, None, dtype=object)
-            arch[at] = self._strings[self.space.key_of_valid(codes)]
+            arch = self._strings[keys] if every else _scattered(self._strings[keys[pick]], at, n)
         else:
-            arch = objects(self.space.to_string(codes), at, n)
-        add_column(out, "arch", arch, at, n)
+            arch = objects(self.space.to_string(batch["codes"][pick]), at, n)
+        out["arch"], out["_arch"] = arch, mask.copy()
         key = self.space.structured_key
         if key:
-            put(out, key, list(self.space.to_structured(codes)), at, n)
-        best_arch = np.full(n, None, dtype=object)
-        best_arch[at] = self._best_arch[at]
-        add_column(out, "best_arch", best_arch, at, n)
+            put(out, key, list(self.space.to_structured(batch["codes"][pick])), at, n)
+        out["best_arch"] = self._best_arch.copy() if every else _scattered(self._best_arch[at], at, n)
+        out["_best_arch"] = mask.copy()
         if key:
             put(out, f"best_{key}", [deep_copy(self._best_structured[i]) for i in at.tolist()], at, n)
         return out
@@ -130,17 +134,42 @@ def _strings_by_key(space: SearchSpace) -> np.ndarray | None:
     return strings
 
 
+_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float}
+"""The Python type of a single env's ``.item()`` of each numpy kind: the dtype ``_add_info`` gives its column."""
+
+
 def _column(v: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
     """The ``n``-row array ``_add_info`` makes of the single envs' ``v[j].item()`` (or ``v[j]``) values."""
     if v.ndim == 1:
-        kind = v.dtype.kind
-        dtype = {"b": bool, "i": int, "u": int, "f": float}.get(kind)
+        dtype = _PYTHON_TYPE.get(v.dtype.kind)
         if dtype is None:
             return objects(v.tolist(), at, n)
         full: np.ndarray = np.zeros(n, dtype=dtype)
     else:
         full = np.zeros((n, *v.shape[1:]), dtype=v.dtype)
     full[at] = v
+    return full
+
+
+def _full_column(v: np.ndarray) -> np.ndarray:
+    """:func:`_column` of every search: ``v`` itself, copied into the dtype ``_add_info`` gives it."""
+    if v.ndim != 1:
+        return v.copy()
+    dtype = _PYTHON_TYPE.get(v.dtype.kind)
+    return np.fromiter(v.tolist(), dtype=object, count=len(v)) if dtype is None else v.astype(dtype)
+
+
+def _mask(at: np.ndarray, n: int) -> np.ndarray:
+    """The ``_key`` mask of the searches ``at``: ``True`` there."""
+    mask = np.zeros(n, dtype=bool)
+    mask[at] = True
+    return mask
+
+
+def _scattered(values: np.ndarray, at: np.ndarray, n: int) -> np.ndarray:
+    """An ``n``-row object array holding the object array ``values`` at ``at`` (``None`` elsewhere)."""
+    full = np.full(n, None, dtype=object)
+    full[at] = values
     return full
 
 
@@ -155,9 +184,7 @@ def objects(values: list, at: np.ndarray, n: int) -> np.ndarray:
 
 def add_column(out: dict[str, Any], key: str, column: Any, at: np.ndarray, n: int) -> None:
     """Set ``out[key]`` and its ``_key`` mask (``True`` at ``at``)."""
-    mask = np.zeros(n, dtype=bool)
-    mask[at] = True
-    out[key], out[f"_{key}"] = column, mask
+    out[key], out[f"_{key}"] = column, _mask(at, n)
 
 
 def put(out: dict[str, Any], key: str, values: list, at: np.ndarray, n: int) -> None:

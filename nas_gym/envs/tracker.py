@@ -49,20 +49,43 @@ SEEN_MATRIX_BYTES = 1 << 27
 class SearchTracker:
     """Bookkeeping of ``num_envs`` searches. With ``num_archs`` (keys are ``0 .. num_archs - 1``,
     a listable space), the architectures seen are a boolean matrix, so a step of N searches
-    tests and marks them with two numpy operations instead of N set lookups."""
+    tests and marks them with two numpy operations instead of N set lookups. With
+    ``one_hot_table`` as well (a function giving every architecture's flat one-hot by key, asked
+    once, on the first top-K entry), a top-K slot holds the key of its architecture instead of a
+    copy of its one-hot, and an entry reads both one-hots from that shared table.
 
-    def __init__(self, num_envs: int, alpha_dim: int, code_length: int, top_k: int, num_archs: int | None = None):
+    The top-K arrays are flat, ``search * top_k + slot``: an entry reads and writes its slots
+    with ``np.take`` and one flat index, several times cheaper than a two-array fancy index.
+    """
+
+    def __init__(
+        self,
+        num_envs: int,
+        alpha_dim: int,
+        code_length: int,
+        top_k: int,
+        num_archs: int | None = None,
+        one_hot_table: Callable[[], np.ndarray] | None = None,
+    ):
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
+        if one_hot_table is not None and num_archs is None:
+            raise ValueError("a one-hot table by key needs num_archs (keys 0 .. num_archs - 1)")
         self.num_envs, self.alpha_dim, self.top_k = num_envs, alpha_dim, top_k
-        self.topk_score = np.full((num_envs, top_k), -np.inf)
-        self.topk_onehot = np.zeros((num_envs, top_k, alpha_dim))
+        self.topk_score = np.full(num_envs * top_k, -np.inf)
+        self.by_key = one_hot_table is not None
+        # one-hot rows of the top-K: by key, the table (and a zero row, the empty slot's); else one per slot
+        self._one_hot_table, self._table_rows = one_hot_table, np.zeros((0, alpha_dim))
+        self._store = None if self.by_key else np.zeros((num_envs * top_k, alpha_dim))
+        self._empty_key = num_archs if num_archs is not None else 0
+        self.topk_key = np.full(num_envs * top_k, self._empty_key, dtype=np.int64)  # by key: the slots' keys
         self.onehot_sum = np.zeros((num_envs, alpha_dim))
         self.topk_count = np.zeros(num_envs, dtype=np.int64)
         # the slot an entrant replaces (lowest score, first on ties) and its score, kept current
         # so a step that changes no top-K costs two comparisons instead of an argmin and a gather
         self.topk_slot = np.zeros(num_envs, dtype=np.int64)
         self.topk_min = np.full(num_envs, -np.inf)
+        self._slot_base = np.arange(num_envs, dtype=np.int64) * top_k  # flat index of each search's slot 0
         self.best_signal_acc = _frozen(np.full(num_envs, -np.inf))
         self.best_report_acc = _frozen(np.full(num_envs, -np.inf))
         self.best_codes = _frozen(np.zeros((num_envs, code_length), dtype=np.int64))
@@ -70,15 +93,21 @@ class SearchTracker:
         self.steps = _frozen(np.zeros(num_envs, dtype=np.int64))
         self.unique = _frozen(np.zeros(num_envs, dtype=np.int64))
         use_matrix = num_archs is not None and num_envs * num_archs <= SEEN_MATRIX_BYTES
-        self.seen_matrix = np.zeros((num_envs, num_archs or 0), dtype=bool) if use_matrix else None
+        self._num_archs = num_archs or 0
+        # flat (search * num_archs + key): one take and one put test and mark a step's keys
+        self.seen_matrix = np.zeros(num_envs * self._num_archs, dtype=bool) if use_matrix else None
+        self._seen_base = np.arange(num_envs, dtype=np.int64) * self._num_archs
         self.seen: list[set[int]] = [] if use_matrix else [set() for _ in range(num_envs)]
         self._state: np.ndarray | None = None  # state() until the next top-K change
 
     def reset(self, which: np.ndarray | None = None) -> None:
         """Forget the searches in ``which`` (boolean mask; all when ``None``)."""
         sel = slice(None) if which is None else which
-        self.topk_score[sel] = -np.inf
-        self.topk_onehot[sel] = 0.0
+        slots = slice(None) if which is None else np.repeat(which, self.top_k)  # the flat slots of ``which``
+        self.topk_score[slots] = -np.inf
+        self.topk_key[slots] = self._empty_key
+        if self._store is not None:
+            self._store[slots] = 0.0
         self.onehot_sum[sel] = 0.0
         self.topk_count[sel] = 0
         self.topk_slot[sel] = 0
@@ -90,7 +119,7 @@ class SearchTracker:
         self.steps = _replaced(self.steps, sel, 0)
         self.unique = _replaced(self.unique, sel, 0)
         if self.seen_matrix is not None:
-            self.seen_matrix[sel] = False
+            self.seen_matrix.reshape(self.num_envs, -1)[sel] = False
         else:
             for i in range(self.num_envs) if which is None else np.flatnonzero(which):
                 self.seen[i] = set()
@@ -116,9 +145,9 @@ class SearchTracker:
         """
         sel = slice(None) if rows is None else rows
         if self.seen_matrix is not None:
-            searches_at = np.arange(self.num_envs) if rows is None else rows
-            is_new = ~self.seen_matrix[searches_at, keys]
-            self.seen_matrix[searches_at, keys] = True
+            flat = (self._seen_base if rows is None else self._seen_base[rows]) + keys
+            is_new = ~self.seen_matrix.take(flat)
+            self.seen_matrix[flat] = True
         else:
             searches = range(self.num_envs) if rows is None else rows.tolist()
             # `k in seen or seen.add(k)` is True for a repeat and None (after adding) for a new key
@@ -134,7 +163,7 @@ class SearchTracker:
         enter = is_new & beats
         if not _any(enter):  # nothing entered a top-K, so nothing beat a best: a best is in its top-K
             return is_new, enter
-        self._enter(enter.nonzero()[0], rows, score, one_hot)
+        self._enter(enter.nonzero()[0], rows, keys, score, one_hot)
         improved = score > self.best_signal_acc[sel]
         if _any(improved):
             r = improved if rows is None else rows[improved]
@@ -148,25 +177,42 @@ class SearchTracker:
         self,
         at: np.ndarray,
         rows: np.ndarray | None,
+        keys: np.ndarray,
         score: np.ndarray,
         one_hot: Callable[[np.ndarray | slice], np.ndarray],
     ) -> None:
         """Put the architectures at ``at`` of a step's arrays (of searches ``rows[at]``) in their
         top-K, in place of each one's lowest entry."""
         r = at if rows is None else rows[at]
-        # every search entering (always so for the single env) is selected by a slice: views, not gathers
-        every = rows is None and len(at) == self.num_envs
-        sel, pick = (slice(None), slice(None)) if every else (r, at)
-        slot, onehot = self.topk_slot[sel], one_hot(pick)
-        # `x[sel] = x[sel] + y` runs markedly faster than numpy's in-place `x[sel] += y` on a few rows
-        self.topk_count[sel] = self.topk_count[sel] + (self.topk_min[sel] == _EMPTY)
-        self.onehot_sum[sel] = self.onehot_sum[sel] + (onehot - self.topk_onehot[r, slot])
-        self.topk_score[r, slot] = score[pick]
-        self.topk_onehot[r, slot] = onehot
-        slot = self.topk_score[sel].argmin(axis=1)
-        self.topk_slot[sel] = slot
-        self.topk_min[sel] = self.topk_score[r, slot]
+        k = self.top_k
+        flat = self._slot_base[r] + self.topk_slot.take(r)  # the slot each entrant replaces
+        if self.by_key:
+            table = self._table()
+            new_keys = keys.take(at)
+            delta = table.take(new_keys, axis=0) - table.take(self.topk_key.take(flat), axis=0)
+            self.topk_key[flat] = new_keys
+        else:
+            assert self._store is not None  # no table: the tracker keeps the one-hots itself
+            onehot = one_hot(at)
+            delta = onehot - self._store.take(flat, axis=0)
+            self._store[flat] = onehot
+        # `x[r] = x[r] + y` runs markedly faster than numpy's in-place `x[r] += y` on a few rows
+        self.topk_count[r] = self.topk_count.take(r) + (self.topk_min.take(r) == _EMPTY)
+        self.onehot_sum[r] = self.onehot_sum.take(r, axis=0) + delta
+        self.topk_score[flat] = score.take(at)
+        scores = self.topk_score.reshape(self.num_envs, k).take(r, axis=0)
+        slot = scores.argmin(axis=1)
+        self.topk_slot[r] = slot
+        self.topk_min[r] = scores[np.arange(len(r)), slot]
         self._state = None
+
+    def _table(self) -> np.ndarray:
+        """The one-hot table by key, float64, with a zero row (the empty slot's, key ``num_archs``) appended."""
+        if not len(self._table_rows):
+            assert self._one_hot_table is not None  # by_key: the function was given
+            table = np.asarray(self._one_hot_table(), dtype=np.float64).reshape(self._empty_key, self.alpha_dim)
+            self._table_rows = np.concatenate([table, np.zeros((1, self.alpha_dim))])
+        return self._table_rows
 
     def state(self) -> np.ndarray:
         """Mean one-hot of each search's top-K, ``(num_envs, alpha_dim)`` float32 (a fresh array)."""

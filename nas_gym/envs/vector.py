@@ -69,6 +69,8 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         self._infos = StepInfos(self._core.space, self.num_envs)
         self._rngs: list[np.random.Generator | None] = [None] * self.num_envs  # one per search, like sub-envs
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
+        self._every = np.arange(self.num_envs)  # every search, in order (read-only: shared by steps)
+        self._every.flags.writeable = False
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict | None = None
@@ -121,16 +123,20 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
         if self._minimal:
             return self._minimal_step(actions, same_step)
         restarting = np.zeros(n, dtype=bool) if same_step else self._autoreset
-        active = np.flatnonzero(~restarting)
+        every = not restarting.any()  # the usual step: the core steps every search, by slices not gathers
+        active = self._every if every else np.flatnonzero(~restarting)
         rewards, truncated = np.zeros(n, dtype=np.float64), np.zeros(n, dtype=bool)
         infos: dict[str, Any] = {}
         if active.size:
-            _, reward, trunc, batch = self._core.step(actions, active)
+            _, reward, trunc, batch = self._core.step(actions, None if every else active)
             self._infos.update_best(batch, active)
-            rewards[active], truncated[active] = reward, trunc
+            if every:
+                rewards, truncated = reward, trunc  # fresh arrays of the step
+            else:
+                rewards[active], truncated[active] = reward, trunc
             # SAME_STEP: a search that ends reports its step under final_info, its reset at the top
-            kept = np.flatnonzero(~trunc) if same_step else np.arange(active.size)
-            infos = self._infos.batched(batch, kept, active, n)
+            kept = np.flatnonzero(~trunc) if same_step else self._every[: active.size]
+            infos = self._infos.batched(batch, kept, active, n, self._core.keys)
         else:
             self._core.decode(actions)  # still refuse bad actions, as a step of every search would
         restart = np.flatnonzero(restarting)
@@ -138,7 +144,8 @@ class ArchSearchVectorEnv(SearchEnvAPI, VectorEnv):
             restart, ended = np.flatnonzero(truncated), np.flatnonzero(trunc)
             obs = self._core.observation()
             add_column(infos, "final_obs", objects([obs[i].copy() for i in restart.tolist()], restart, n), restart, n)
-            add_column(infos, "final_info", self._infos.batched(batch, ended, active, n), restart, n)
+            final_info = self._infos.batched(batch, ended, active, n, self._core.keys)
+            add_column(infos, "final_info", final_info, restart, n)
         self._restart(restart)
         if restart.size:
             put(infos, "protocol", [self._core.protocol] * len(restart), restart, n)
