@@ -96,3 +96,27 @@ def test_tuned_presets_are_not_told_to_change_the_ofa_reward(real_data):
         assert bool(rewards) == warns, (preset, rewards)
         if warns:
             assert "reward='transfer'" in rewards[0] and "the paper's setup" in rewards[0]
+
+
+def test_v4_preset_is_v3_plus_its_switches():
+    from dataclasses import replace
+
+    from nas_gym.agents.l2nas import resolve_preset
+
+    for family in ("nb201", "darts", "ofa"):
+        v3, v4 = resolve_preset("v3", family), resolve_preset("v4", family)
+        ensemble = family != "nb201"
+        assert v4.mutation_parents == 2 and v4.critic_bootstrap == ensemble
+        assert (v4.n_critics, v4.screen_acquisition) == ((5, "thompson") if ensemble else (1, "mean"))
+        back = replace(v4, mutation_parents=10, n_critics=1, screen_acquisition="mean", critic_bootstrap=False)
+        assert replace(back, expected_env=v3.expected_env) == v3
+
+
+def test_v4_same_seed_is_bit_identical(nb201_cache):
+    def actions():
+        env = gym.make("NB201-cifar10-v0", cache=nb201_cache, max_queries=80)
+        model = L2NAS("MlpPolicy", env, preset="v4", seed=5)
+        model.learn(80)
+        return model.replay_buffer.actions[:80, 0].copy()
+
+    assert np.array_equal(actions(), actions())
