@@ -297,6 +297,7 @@ def main() -> None:
         f"  FLOPs per row {per_row / 1e6:.3f} M (first layers {first / 1e6:.3f} M); batched runs {achieved:.1f} GFLOP/s"
     )
     print(f"  one-thread Gemm peak {peak:.1f} GFLOP/s: ratio ceiling {ceiling:.1f}x, folded {folded:.1f}x")
+    print(f"  folded, at the batched path's {achieved / peak:.2f} of the peak: {folded * achieved / peak:.1f}x")
     single = env_speed(args.cache, 1, args.seconds)
     vector = env_speed(args.cache, 256, args.seconds)
     env_load = load_average()
@@ -336,10 +337,15 @@ def main() -> None:
                 load=load,
             ),
             Figure(
-                f"the same ceiling if the first layers were free lookups ({(per_row - first) / 1e6:.2f} MFLOP per row)",
+                f"bound if the first layers were free lookups ({(per_row - first) / 1e6:.2f} MFLOP a row at the peak)",
                 f"{folded:.1f}x",
+                load=load,
+            ),
+            Figure(
+                f"the same at the batched path's Gemm efficiency ({achieved / peak:.2f} of the peak)",
+                f"{folded * achieved / peak:.1f}x",
                 target=f">= {TARGET:.0f}x",
-                met=folded >= TARGET,
+                met=folded * achieved / peak >= TARGET,
                 load=load,
             ),
             Figure(
