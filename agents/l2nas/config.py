@@ -17,6 +17,7 @@ NOISE_EDGES = ("clip", "reflect")
 MUTATION_OPS = ("uniform", "actor")
 ACTOR_OBJECTIVES = ("critic", "rank")
 ACTOR_CANDIDATES = ("perturb", "sample")
+SCREEN_ACQUISITIONS = ("mean", "ucb", "thompson")
 
 
 def _number(name: str, value: Any, kind: type) -> float | int:
@@ -126,6 +127,18 @@ class L2NASConfig:
     critic_screening: bool = True
     """Ablation switch: False picks a uniformly random new candidate of the screened pool instead
     of the critic's best (critic off)."""
+    # -- v4: an ensemble of quantile critics that knows its uncertainty (issue 19) -------------------
+    screen_acquisition: str = "mean"
+    """How the ensemble of ``n_critics`` critics scores a screened candidate: ``"mean"`` (their mean
+    estimate, the paper's and v3's), ``"ucb"`` (mean + ``ucb_beta`` x the members' standard
+    deviation: optimism where the members disagree) or ``"thompson"`` (one member drawn at random
+    per query ranks the whole pool, a Thompson draw from the ensemble as BANANAS's acquisition)."""
+    ucb_beta: float = 1.0
+    """Weight of the members' standard deviation in ``screen_acquisition="ucb"``."""
+    critic_bootstrap: bool = False
+    """Each ensemble member trains on its own mini-batch draw from the replay buffer (a bootstrap of
+    the data), not the shared one: the members then differ in their data, not only their init, so
+    their spread measures how little the search knows about a candidate."""
     # -- runtime ------------------------------------------------------------------------------------
     torch_threads: int = 1
     """Torch threads inside ``learn`` (the caller's count is restored afterwards): these MLPs are
@@ -146,7 +159,7 @@ class L2NASConfig:
         if not isinstance(self.net_arch, list | tuple) or not self.net_arch:
             raise TypeError(f"L2NAS setting 'net_arch' must be a non-empty list of widths, got {self.net_arch!r}")
         set_(self, "net_arch", tuple(_number("net_arch", w, int) for w in self.net_arch))
-        for name in ("avoid_repeats", "feasible_only", "critic_state", "critic_screening"):
+        for name in ("avoid_repeats", "feasible_only", "critic_state", "critic_screening", "critic_bootstrap"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"L2NAS setting {name!r} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.expected_env, dict):
@@ -161,6 +174,7 @@ class L2NASConfig:
             ("mutation_ops", MUTATION_OPS),
             ("actor_objective", ACTOR_OBJECTIVES),
             ("actor_candidates", ACTOR_CANDIDATES),
+            ("screen_acquisition", SCREEN_ACQUISITIONS),
         )
         for name, allowed in choices:
             if getattr(self, name) not in allowed:
@@ -171,7 +185,7 @@ class L2NASConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 1, got {getattr(self, name)}")
         non_negative = ("noise", "warmup_steps", "screen_candidates", "mutation_candidates", "actor_lr", "critic_lr")
-        for name in (*non_negative, "actor_entropy"):
+        for name in (*non_negative, "actor_entropy", "ucb_beta"):
             if getattr(self, name) < 0:
                 raise ValueError(f"L2NAS setting {name!r} must be >= 0, got {getattr(self, name)}")
         temperatures = (self.relax_temperature, self.mutation_temperature, self.actor_temperature)
@@ -214,6 +228,11 @@ class L2NASConfig:
                 "L2NAS setting critic_input='encoding' is not differentiable in alpha, so the actor cannot ascend "
                 "it: use it with actor_objective='rank'"
             )
+        if self.screen_acquisition != "mean" and self.n_critics < 2:
+            raise ValueError(
+                f"L2NAS setting screen_acquisition={self.screen_acquisition!r} needs an ensemble to measure "
+                f"uncertainty, but n_critics={self.n_critics}: set n_critics to 2 or more (e.g. 5)"
+            )
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready settings (tuples as lists), for run summaries."""
@@ -232,6 +251,7 @@ _FLOATS = frozenset(
         "actor_entropy",
         "actor_temperature",
         "actor_elite",
+        "ucb_beta",
     }
 )
 _INTS = frozenset(

@@ -26,11 +26,12 @@ from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback
 from stable_baselines3.common.vec_env import VecEnv
 
 from nas_gym.agents.baselines.encodings import encode
+from nas_gym.agents.l2nas.acquisition import acquisition_scores
 from nas_gym.agents.l2nas.acting import Feasible, Proposer
 from nas_gym.agents.l2nas.config import L2NASConfig
 from nas_gym.agents.l2nas.distribution import ActorDistribution, elite_weights
 from nas_gym.agents.l2nas.policies import L2NASPolicy, pinball_loss
-from nas_gym.agents.l2nas.presets import resolve_preset
+from nas_gym.agents.l2nas.presets import expected_env, resolve_preset
 from nas_gym.agents.l2nas.schedules import n_gradient_steps
 from nas_gym.envs.api import SearchEnvAPI, search_env
 
@@ -129,11 +130,12 @@ class L2NAS(OffPolicyAlgorithm):
 
     def _warn_env_mismatch(self) -> None:
         env_config = _search(self._vec_env()).search_config
-        for key, value in self.config.expected_env.items():
+        written_for = "the paper's setup" if self.preset.startswith("paper") else "its tuning"
+        for key, value in expected_env(self.preset, self.config).items():
             if getattr(env_config, key) != value:
                 warnings.warn(
                     f"L2NAS preset {self.preset!r} expects the env kwarg {key}={value!r}, the env has "
-                    f"{getattr(env_config, key)!r}; pass {key}={value!r} to the env to match the paper",
+                    f"{getattr(env_config, key)!r}; pass {key}={value!r} to the env to match {written_for}",
                     stacklevel=3,
                 )
 
@@ -187,14 +189,18 @@ class L2NAS(OffPolicyAlgorithm):
         return action, action
 
     def _critic_score(self, alpha: np.ndarray, env_index: int) -> np.ndarray:
-        """Mean critic estimate of a batch of alphas proposed to env ``env_index`` (for screening)."""
+        """The critics' score of a batch of alphas proposed to env ``env_index`` (for screening): their
+        mean estimate, or the ensemble acquisition of ``screen_acquisition``."""
         with th.no_grad():
             feats = th.as_tensor(self._critic_features(alpha), device=self.device)
             if self.config.critic_state:
                 last = np.asarray(self._last_obs)  # L2NAS's envs have a Box state: an array, not a dict
                 obs = th.as_tensor(last[env_index : env_index + 1], device=self.device)
                 feats = self._with_state(obs.expand(len(alpha), *obs.shape[1:]), feats)
-            return self.policy.q_values(feats).mean(dim=0).cpu().numpy()
+            q = self.policy.q_values(feats)
+            if self.config.screen_acquisition == "mean":
+                return q.mean(dim=0).cpu().numpy()
+            return acquisition_scores(q.cpu().numpy(), self.config.screen_acquisition, self.config.ucb_beta, self._rng)
 
     def _with_state(self, obs: th.Tensor, feats: th.Tensor) -> th.Tensor:
         """The critic input of ``critic_state``: the flattened state, then the alpha features."""
@@ -223,7 +229,9 @@ class L2NAS(OffPolicyAlgorithm):
             alpha = (buffer.actions[rows, cols] + 1.0) / 2.0
             reward = th.as_tensor(buffer.rewards[rows, cols], device=self.device)
 
-            if train_critic:
+            if train_critic and self.config.critic_bootstrap:
+                critic_losses.append(self._bootstrap_critic_step(stored))
+            elif train_critic:
                 feats = th.as_tensor(self._critic_features(alpha), device=self.device)
                 q = self.policy.q_values(self._with_state(obs, feats) if self.config.critic_state else feats)
                 critic_loss = pinball_loss(reward.unsqueeze(0) - q, self.config.quantile)
@@ -252,6 +260,25 @@ class L2NAS(OffPolicyAlgorithm):
             self.logger.record("train/critic_loss", float(np.mean(critic_losses)))
         if actor_losses:
             self.logger.record("train/actor_loss", float(np.mean(actor_losses)))
+
+    def _bootstrap_critic_step(self, stored: int) -> float:
+        """One pinball step of every ensemble member on its own mini-batch draw (``critic_bootstrap``)."""
+        buffer, n = self.replay_buffer, self.config.n_critics
+        assert buffer is not None  # train() checked it
+        rows = self._rng.integers(0, stored, (n, self.batch_size))
+        cols = self._rng.integers(0, self.n_envs, (n, self.batch_size))
+        alpha = (buffer.actions[rows, cols].reshape(n * self.batch_size, -1) + 1.0) / 2.0
+        feats = th.as_tensor(self._critic_features(alpha), device=self.device)
+        if self.config.critic_state:
+            obs = th.as_tensor(buffer.observations[rows, cols], device=self.device)
+            feats = self._with_state(obs.reshape(n * self.batch_size, *obs.shape[2:]), feats)
+        q = self.policy.q_values_each(feats.reshape(n, self.batch_size, -1))
+        reward = th.as_tensor(buffer.rewards[rows, cols], device=self.device)
+        loss = pinball_loss(reward - q, self.config.quantile)
+        self.policy.critic_optimizer.zero_grad()
+        loss.backward()
+        self.policy.critic_optimizer.step()
+        return loss.item()
 
     def _rank_loss(self, mu: th.Tensor, alpha: np.ndarray, rewards: np.ndarray, history: np.ndarray) -> th.Tensor:
         """Rank-based policy gradient on the real rewards: ``-mean(w * log pi(arch | s))`` with the

@@ -110,6 +110,11 @@ class L2NASPolicy(BasePolicy):
         (``alpha`` is the critic input: the state's features first with ``critic_state``)."""
         return th.stack([critic(alpha).squeeze(-1) for critic in self.critics])
 
+    def q_values_each(self, inputs: th.Tensor) -> th.Tensor:
+        """Member ``m``'s estimates ``(n_critics, batch)`` on its own inputs ``inputs[m]``
+        ``(n_critics, batch, features)`` (a bootstrapped ensemble trains each member on its own draw)."""
+        return th.stack([critic(x).squeeze(-1) for critic, x in zip(self.critics, inputs, strict=True)])
+
     def _predict(self, observation: PyTorchObs, deterministic: bool = False) -> th.Tensor:
         return 2.0 * self.alpha(observation) - 1.0
 
