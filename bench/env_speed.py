@@ -5,17 +5,20 @@ same figures for CartPole-v1, the two measured in alternating slices so they sha
 load (the ratio is the figure to compare across runs; target >= 0.5x, floor 0.25x); vector-env
 env-steps/s for N = 1, 64, 1024 with Gymnasium-exact infos and with ``infos="minimal"`` over
 whole episodes of fresh actions, beside CartPole in the same run, and a cProfile of one such
-episode at N = 1024 (beside a ``--profile-out`` file of earlier code given as ``--profile-before``);
+episode at N = 1024 (with ``--before COMMIT``, that commit's too, each measured in turns with this
+code in fresh processes, with the ratio of their rates);
 batched query throughput; cold-start table load time and peak RSS (in a fresh subprocess); the
 cost of one more ``gym.make``. Writes its rows into docs/performance.md unless ``--no-doc``.
 
-    python bench/env_speed.py [--cache DIR] [--seconds 1.0] [--no-doc] [--profile-out F] [--profile-before F]
+    python bench/env_speed.py [--cache DIR] [--seconds 1.0] [--no-doc] [--before COMMIT]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -84,20 +87,23 @@ def episode_actions(num_envs: int, steps: int) -> np.ndarray:
     return np.random.default_rng(0).uniform(-1, 1, (steps, num_envs, 30)).astype(np.float32)
 
 
-def vector_steps_per_second(num_envs: int, seconds: float, cache: str | None, infos: str = "gymnasium") -> float:
+def vector_steps_per_second(
+    num_envs: int, seconds: float, cache: str | None, infos: str = "gymnasium"
+) -> tuple[float, float]:
     """Env-steps/s over whole episodes (``max_queries`` steps each, then the step that autoresets
-    them), each step a fresh action batch."""
+    them), each step a fresh action batch: per wall second and per CPU second of this process
+    (on a shared machine the steadier of the two)."""
     venv = gym.make_vec(
         "NB201-cifar10-v0", num_envs=num_envs, vectorization_mode="vector_entry_point", cache=cache, infos=infos
     )
     actions = episode_actions(num_envs, venv.unwrapped.search_config.max_queries + 1)
     venv.reset(seed=0)
-    n, start = 0, time.perf_counter()
+    n, start, cpu = 0, time.perf_counter(), time.process_time()
     while n == 0 or time.perf_counter() - start < seconds:
         for a in actions:
             venv.step(a)
         n += len(actions) * num_envs
-    return n / (time.perf_counter() - start)
+    return n / (time.perf_counter() - start), n / (time.process_time() - cpu)
 
 
 VECTOR_PARTS = (
@@ -139,15 +145,15 @@ def vector_profile(cache: str | None, infos: str, num_envs: int = 1024) -> list[
     return [(name, seconds / (len(actions) * num_envs)) for name, seconds in rows]  # per env-step
 
 
-def profile_table(columns: dict[str, list[tuple[str, float]]]) -> str:
-    """The profile rows of each column (``"<infos> (<code>)"``) as microseconds per env-step and share."""
+def profile_table(columns: dict[str, list[tuple[str, float]]], note: str) -> str:
+    """The profile rows of each column (``"<infos>, <code>"``) as microseconds per env-step and share."""
     lines = [
         "## Where a vector step (N = 1024) spends its time",
         "",
         "`bench/env_speed.py`: cProfile of one whole episode of `NB201-cifar10-v0` (500 steps and the "
         "autoreset step, a fresh action batch each) with N = 1024, after a first episode: microseconds "
         "per env-step under cProfile (its overhead inflates the Python-heavy parts) and share of the "
-        "profiled time. Columns marked *before* were measured on the code named, with the same script.",
+        f"profiled time. {note}",
         "",
         "| part | " + " | ".join(columns) + " |",
         "|---|" + "---:|" * len(columns),
@@ -183,10 +189,12 @@ def main() -> None:
     parser.add_argument("--cache", default=None, help="nas-gym data cache (default: $NAS_GYM_DATA / user cache)")
     parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     parser.add_argument("--no-doc", action="store_true", help="print only; leave docs/performance.md alone")
-    parser.add_argument("--profile-out", help="also write the vector profile to this JSON file (as a later 'before')")
-    parser.add_argument("--profile-before", help="a --profile-out file of earlier code, shown beside this profile")
-    parser.add_argument("--code", help="label of the measured code in the profile (default: the git commit)")
+    parser.add_argument("--before", metavar="COMMIT", help="also measure the vector env of this commit, in turns")
+    parser.add_argument("--vector-json", action="store_true", help=argparse.SUPPRESS)  # one side of --before
     args = parser.parse_args()
+    if args.vector_json:
+        print(json.dumps(vector_side(args.cache, args.seconds)))
+        return
 
     cold = json.loads(
         subprocess.run(
@@ -236,7 +244,7 @@ def main() -> None:
     print("\nvector env (vector_entry_point), env-steps/s")
     for infos in ("gymnasium", "minimal"):
         for n in (1, 64, 1024):
-            rate = vector_steps_per_second(n, args.seconds, args.cache, infos)
+            rate, _ = vector_steps_per_second(n, args.seconds, args.cache, infos)
             print(f"  N = {n:5d}  infos={infos:9s} {rate:14,.0f}")
         target = VECTOR_TARGETS[infos]
         figures.append(
@@ -254,20 +262,75 @@ def main() -> None:
     print("\nbatched query, 1e6 architectures, archs/s (target >= 10M)")
     for name, rate in query_throughput(args.cache).items():
         print(f"  {name:9s} {rate:16,.0f}")
-    code = args.code or _commit()
-    parts = {infos: vector_profile(args.cache, infos) for infos in ("gymnasium", "minimal")}
-    load = load_average()
-    if args.profile_out:
-        Path(args.profile_out).write_text(json.dumps({"code": code, "load": load, "parts": parts}, indent=1))
-    columns = {}
-    before = json.loads(Path(args.profile_before).read_text()) if args.profile_before else None
-    for infos, rows in parts.items():
-        if before is not None:
-            columns[f"infos={infos!r}, before ({before['code']}, load {before['load']})"] = before["parts"][infos]
-        columns[f"infos={infos!r}, {code} (load {load})"] = rows
-    print(profile_table(columns))
+    code = _commit()
+    if args.before:
+        sides = before_and_after(args.before, args.cache, args.seconds)
+        load = load_average()
+        for infos in INFO_MODES:
+            rates = {side: statistics.median(r["rates"][infos] for r in runs) for side, runs in sides.items()}
+            print(f"  N = 1024 infos={infos}: {code} {rates['after']:,.0f}, {args.before} {rates['before']:,.0f}")
+            figures.append(
+                Figure(
+                    f"vector NB201-cifar10-v0, N = 1024, infos={infos!r}: this code vs {args.before} "
+                    "(each run twice, in turns), env-steps per CPU second",
+                    f"{rates['after']:,.0f}",
+                    f"{rates['before']:,.0f}",
+                    f"{rates['after'] / rates['before']:.2f}x",
+                    load=load,
+                )
+            )
+        columns = {}
+        for infos in INFO_MODES:
+            # of each code's two profiles, the least disturbed by the machine's other jobs: the lower total
+            before, after = (min((r["parts"][infos] for r in sides[side]), key=lambda p: p[-1][1]) for side in sides)
+            columns[f"infos={infos!r}, {args.before} (before)"], columns[f"infos={infos!r}, {code}"] = before, after
+        note = (
+            f"The two codes were profiled in turns, twice each, in one run at load {load}; each column is "
+            "the profile with the lower total (the one the machine's other jobs disturbed least)."
+        )
+        table = profile_table(columns, note)
+    else:
+        load = load_average()
+        parts = {infos: vector_profile(args.cache, infos) for infos in INFO_MODES}
+        table = profile_table({f"infos={infos!r}, {code}": rows for infos, rows in parts.items()}, f"Load {load}.")
+    print(table)
     if not args.no_doc:
-        record("env_speed.py", figures, profile_table(columns))
+        record("env_speed.py", figures, table)
+
+
+INFO_MODES = ("gymnasium", "minimal")
+
+
+def vector_side(cache: str | None, seconds: float) -> dict[str, dict]:
+    """N = 1024 env-steps/s and profile of each info mode, of the nas_gym this process imports."""
+    return {
+        "rates": {infos: vector_steps_per_second(1024, seconds, cache, infos)[1] for infos in INFO_MODES},
+        "parts": {infos: vector_profile(cache, infos) for infos in INFO_MODES},
+    }
+
+
+def before_and_after(commit: str, cache: str | None, seconds: float, rounds: int = 2) -> dict[str, list[dict]]:
+    """:func:`vector_side` of ``commit`` (its ``nas_gym`` extracted by ``git archive``) and of this
+    checkout, each in a fresh process, in turns, ``rounds`` times: both codes share the load."""
+    import tarfile
+    import tempfile
+
+    repo = Path(__file__).resolve().parent.parent
+    sides: dict[str, list[dict]] = {"before": [], "after": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "archive", commit, "nas_gym", "agents", "envs_registry"], cwd=repo, capture_output=True, check=True
+        ).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="tar")  # git's own archive of the repository's files
+        command = [sys.executable, __file__, "--vector-json", "--seconds", str(seconds)]
+        command += ["--cache", cache] if cache else []
+        for _ in range(rounds):
+            for side, path in (("before", tmp), ("after", str(repo))):
+                env = {**os.environ, "PYTHONPATH": path}
+                out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+                sides[side].append(json.loads(out.splitlines()[-1]))
+    return sides
 
 
 def _commit() -> str:

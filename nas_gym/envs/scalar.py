@@ -14,6 +14,7 @@ one through the core.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from typing import Any
 
@@ -68,7 +69,9 @@ class ScalarSearch:
         """Start afresh; returns the first observation."""
         self.seen: set[int] = set()
         self.steps = self.unique = 0
-        self.topk_score = [-math.inf] * self._slots
+        # (score, slot) of every top-K slot as a heap: its root is the slot an entrant replaces, the
+        # lowest score and the first slot on ties, as the tracker's argmin picks it
+        self.topk_heap = [(-math.inf, slot) for slot in range(self._slots)]
         self.topk_onehot = np.zeros((self._slots, self._one_hots.shape[1]))
         self.onehot_sum = np.zeros(self._one_hots.shape[1])
         self.topk_count, self.topk_slot, self.topk_min = 0, 0, -math.inf
@@ -135,10 +138,9 @@ class ScalarSearch:
         slot, onehot = self.topk_slot, self._one_hots[key]
         self.topk_count += self.topk_min == -math.inf
         self.onehot_sum = self.onehot_sum + (onehot - self.topk_onehot[slot])
-        self.topk_score[slot] = score
         self.topk_onehot[slot] = onehot
-        self.topk_min = min(self.topk_score)
-        self.topk_slot = self.topk_score.index(self.topk_min)
+        heapq.heapreplace(self.topk_heap, (score, slot))  # the root was this slot
+        self.topk_min, self.topk_slot = self.topk_heap[0]
         self._state = (self.onehot_sum / max(self.topk_count, 1)).astype(np.float32)
         if score > self.best_signal_acc:
             self.best_signal_acc = score
