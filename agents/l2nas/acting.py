@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nas_gym.agents.baselines.base import code_choices, mutate
+from nas_gym.agents.baselines.base import code_choices, mutate, neighbours
 from nas_gym.agents.l2nas.config import L2NASConfig
 from nas_gym.agents.l2nas.distribution import ActorDistribution
 from nas_gym.agents.l2nas.schedules import cosine_epsilon
@@ -173,12 +173,33 @@ class Proposer:
         top, m = self.top[env_index], self.config.mutation_candidates
         if not m or not top or self._nvec is None:  # no _nvec: _keep_top kept no parents
             return np.empty((0, self.search_space.alpha_dim))
+        if self.config.mutation_ops == "neighbourhood" and self.config.actor_proposals == "random":
+            return self.rng.uniform(0.0, 1.0, (m, self.search_space.alpha_dim))  # ablation: no local search
         parents = self.rng.integers(0, len(top), m)
-        if self.config.mutation_ops == "actor":
+        if self.config.mutation_ops == "neighbourhood":
+            children = self._neighbourhood_mutations([top[p][1] for p in range(len(top))], parents, mu)
+        elif self.config.mutation_ops == "actor":
             children = self._actor_mutations(np.stack([top[p][1] for p in parents]), mu)
         else:
             children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
         return self.search_space.one_hot(children).reshape(m, -1).astype(np.float64)
+
+    def _neighbourhood_mutations(self, tops: list[np.ndarray], parents: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """For each parent index in ``parents`` (into ``tops``), a child drawn from every one-op neighbour of
+        that parent with probability ``softmax(<one_hot(child), mu> / mutation_temperature)``
+        (``mutation_ops="neighbourhood"``): the actor's distribution restricted to the neighbourhood, so it
+        picks the position and the op together. A constant mu makes the draw uniform over the neighbours
+        (every space's one-hot has a fixed number of ones). Sampled by Gumbel-max, ``(m, code_length)``."""
+        nvec = self._nvec
+        assert nvec is not None  # _mutation_candidates returns before this without parents
+        children = np.empty((len(parents), len(tops[0])), dtype=np.int64)
+        for p in np.unique(parents).tolist():
+            rows = np.flatnonzero(parents == p)
+            nb = neighbours(tops[p], nvec)
+            logits = self.search_space.one_hot(nb).reshape(len(nb), -1) @ mu / self.config.mutation_temperature
+            noisy = logits[None, :] + self.rng.gumbel(size=(len(rows), len(nb)))
+            children[rows] = nb[noisy.argmax(axis=1)]
+        return children
 
     def _actor_mutations(self, parents: np.ndarray, mu: np.ndarray) -> np.ndarray:
         """Each parent ``(m, code_length)`` with one uniformly chosen position changed to an op drawn

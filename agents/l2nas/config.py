@@ -14,10 +14,11 @@ from typing import Any
 CRITIC_INPUTS = ("alpha", "onehot", "encoding")
 ACTOR_PROPOSALS = ("actor", "constant", "random")
 NOISE_EDGES = ("clip", "reflect")
-MUTATION_OPS = ("uniform", "actor")
+MUTATION_OPS = ("uniform", "actor", "neighbourhood")
 ACTOR_OBJECTIVES = ("critic", "rank")
 ACTOR_CANDIDATES = ("perturb", "sample")
 SCREEN_ACQUISITIONS = ("mean", "ucb", "thompson")
+CRITIC_TARGETS = ("raw", "standardised")
 
 
 def _number(name: str, value: Any, kind: type) -> float | int:
@@ -92,7 +93,14 @@ class L2NASConfig:
     """Where a mutation's new op comes from: ``"uniform"`` (any other op, as REA) or ``"actor"``
     (drawn from the actor's distribution over the position's other options,
     ``softmax(<one_hot(child), mu(s)> / mutation_temperature)``), so the learned actor steers
-    which neighbours of the best architectures the critic gets to screen."""
+    which neighbours of the best architectures the critic gets to screen. ``"neighbourhood"``: the
+    actor decides both *which* position to change and *to which* op: a child is drawn from all one-op
+    neighbours of the parent with probability ``softmax(<one_hot(child), mu(s)> / mutation_temperature)``,
+    i.e. the actor's own distribution restricted to the parent's neighbourhood. These actor-guided
+    mutations replace the uniform ones (they do not sit beside them), so the pool depends on the actor:
+    a constant actor (``actor_proposals="constant"``) makes them uniform over the neighbourhood (the
+    BANANAS/REA local search), and ``actor_proposals="random"`` replaces them, like the actor's samples,
+    by uniform random alphas (no local search), so the ablation rows measure what the learning adds."""
     mutation_temperature: float = 0.25
     """Temperature of the actor's op distribution for ``mutation_ops="actor"`` (mu lies in (0, 1),
     so 0.25 lets one op be at most e^4 ~ 55 times as likely as another)."""
@@ -139,6 +147,14 @@ class L2NASConfig:
     """Each ensemble member trains on its own mini-batch draw from the replay buffer (a bootstrap of
     the data), not the shared one: the members then differ in their data, not only their init, so
     their spread measures how little the search knows about a candidate."""
+    # -- v5: the critic's targets (issue 19) ---------------------------------------------------------
+    critic_targets: str = "raw"
+    """What the critics regress on: ``"raw"`` (the env reward, the paper's; ``exp100`` rewards of good
+    DARTS cells are ~72-86, so a freshly initialised critic spends its first steps learning the offset)
+    or ``"standardised"`` (the reward minus the mean over every reward of the search so far, divided by
+    their standard deviation, recomputed at each training step, as BANANAS standardises its targets).
+    The transform is increasing and shared by every candidate, so it changes what the critic learns, not
+    how a fitted critic ranks."""
     # -- runtime ------------------------------------------------------------------------------------
     torch_threads: int = 1
     """Torch threads inside ``learn`` (the caller's count is restored afterwards): these MLPs are
@@ -175,6 +191,7 @@ class L2NASConfig:
             ("actor_objective", ACTOR_OBJECTIVES),
             ("actor_candidates", ACTOR_CANDIDATES),
             ("screen_acquisition", SCREEN_ACQUISITIONS),
+            ("critic_targets", CRITIC_TARGETS),
         )
         for name, allowed in choices:
             if getattr(self, name) not in allowed:

@@ -222,6 +222,7 @@ class L2NAS(OffPolicyAlgorithm):
         critic_losses, actor_losses = [], []
         history = buffer.rewards[:stored].reshape(-1)  # every reward so far: the rank objective's reference
         train_critic = self.config.critic_screening or self.config.actor_objective == "critic"
+        loc, scale = self._target_scaling(history)
         for _ in range(n_updates):
             rows = self._rng.integers(0, stored, self.batch_size)
             cols = self._rng.integers(0, self.n_envs, self.batch_size)
@@ -230,11 +231,11 @@ class L2NAS(OffPolicyAlgorithm):
             reward = th.as_tensor(buffer.rewards[rows, cols], device=self.device)
 
             if train_critic and self.config.critic_bootstrap:
-                critic_losses.append(self._bootstrap_critic_step(stored))
+                critic_losses.append(self._bootstrap_critic_step(stored, loc, scale))
             elif train_critic:
                 feats = th.as_tensor(self._critic_features(alpha), device=self.device)
                 q = self.policy.q_values(self._with_state(obs, feats) if self.config.critic_state else feats)
-                critic_loss = pinball_loss(reward.unsqueeze(0) - q, self.config.quantile)
+                critic_loss = pinball_loss(((reward - loc) / scale).unsqueeze(0) - q, self.config.quantile)
                 self.policy.critic_optimizer.zero_grad()
                 critic_loss.backward()
                 self.policy.critic_optimizer.step()
@@ -261,7 +262,15 @@ class L2NAS(OffPolicyAlgorithm):
         if actor_losses:
             self.logger.record("train/actor_loss", float(np.mean(actor_losses)))
 
-    def _bootstrap_critic_step(self, stored: int) -> float:
+    def _target_scaling(self, history: np.ndarray) -> tuple[float, float]:
+        """``(loc, scale)`` the critics' targets are ``(r - loc) / scale`` of: ``(0, 1)`` for raw rewards,
+        the mean and standard deviation of every reward so far for ``critic_targets="standardised"``."""
+        if self.config.critic_targets == "raw" or len(history) < 2:
+            return 0.0, 1.0
+        std = float(history.std())
+        return float(history.mean()), std if std > 1e-8 else 1.0
+
+    def _bootstrap_critic_step(self, stored: int, loc: float = 0.0, scale: float = 1.0) -> float:
         """One pinball step of every ensemble member on its own mini-batch draw (``critic_bootstrap``)."""
         buffer, n = self.replay_buffer, self.config.n_critics
         assert buffer is not None  # train() checked it
@@ -274,7 +283,7 @@ class L2NAS(OffPolicyAlgorithm):
             feats = self._with_state(obs.reshape(n * self.batch_size, *obs.shape[2:]), feats)
         q = self.policy.q_values_each(feats.reshape(n, self.batch_size, -1))
         reward = th.as_tensor(buffer.rewards[rows, cols], device=self.device)
-        loss = pinball_loss(reward - q, self.config.quantile)
+        loss = pinball_loss((reward - loc) / scale - q, self.config.quantile)
         self.policy.critic_optimizer.zero_grad()
         loss.backward()
         self.policy.critic_optimizer.step()
