@@ -109,3 +109,10 @@ def test_paper_and_earlier_presets_keep_the_v5_switches_off():
     for preset in ("paper", "paper-lr1e-4", "improved", "v3", "v4"):
         for cfg in PRESETS[preset].values():
             assert cfg.mutation_ops in ("uniform", "actor") and cfg.critic_targets == "raw", preset
+
+
+def test_v5_is_v4_with_standardised_targets_and_one_parent_on_darts_only():
+    # no change was better on NB201 or OFA in tuning: those families are v4's
+    assert PRESETS["v5"]["nb201"] == PRESETS["v4"]["nb201"] and PRESETS["v5"]["ofa"] == PRESETS["v4"]["ofa"]
+    v4, v5 = PRESETS["v4"]["darts"], PRESETS["v5"]["darts"]
+    assert replace(v4, critic_targets="standardised", mutation_parents=1) == v5
