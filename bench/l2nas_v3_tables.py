@@ -12,6 +12,9 @@
   (e.g. the 500 / 1000 checkpoints of a 1000- and a 5000-query study) is taken whole from the file
   with the most seeds there, the later file on a tie, so every (cell, agent, seed) appears once and
   a cell never mixes two studies' seeds (the leaderboard ranks an agent per study and cell).
+  ``--same-settings NEW=OLD`` first moves OLD's rows to NEW on every env where the two agents'
+  settings on that env's search space are equal (e.g. preset v5 is v4 on NB201 and OFA, so
+  v4's runs there are v5's); OLD keeps the rows where it differs, so no run is ranked twice.
 
 Rows are matched by (env, signal, budget kind, checkpoint, seed); the reported value is
 ``best_report_acc`` (the report metric of the best-by-signal architecture), rounded to 4 decimals:
@@ -72,11 +75,45 @@ def compare(frame: pd.DataFrame, agent: str, other: str, reps: int = 2000) -> pd
     return pd.DataFrame(rows)
 
 
-def fold(paths: list[str | Path], agents: list[str]) -> pd.DataFrame:
+def same_preset_values(new: str, old: str, env_id: str) -> bool:
+    """Whether L2NAS agents ``new`` and ``old`` run ``env_id`` with equal settings: their presets resolve
+    to the same :class:`~agents.l2nas.config.L2NASConfig` for that env's search space. (A cell's spec
+    holds every family of a preset, so specs differ even where the env's own family agrees.)"""
+    import gymnasium as gym
+
+    from nas_gym.agents.l2nas.presets import resolve_preset
+    from nas_gym.agents.registry import agent_entry
+    from nas_gym.envs.api import search_env
+
+    env = gym.make(env_id)
+    try:
+        space = search_env(env).search_space.name
+    finally:
+        env.close()
+    presets = [getattr(agent_entry(name), "preset", None) for name in (new, old)]
+    if None in presets:
+        raise ValueError(f"--same-settings compares L2NAS agents; {new!r} or {old!r} is not one")
+    return resolve_preset(presets[0], space) == resolve_preset(presets[1], space)
+
+
+def same_settings(frame: pd.DataFrame, new: str, old: str) -> pd.DataFrame:
+    """``frame`` with agent ``old``'s rows relabelled ``new`` on every env where both agents' settings
+    are equal (:func:`same_preset_values`), so the rows are runs of ``new`` too."""
+    import nas_gym  # noqa: F401  (registers the env ids)
+
+    envs = frame.loc[frame.agent == old, "env"].unique()
+    equal = [env for env in envs if same_preset_values(new, old, env)]
+    moved = (frame.agent == old) & frame.env.isin(equal)
+    return frame.assign(agent=frame.agent.where(~moved, new), agent_name=frame.agent_name.where(~moved, new))
+
+
+def fold(paths: list[str | Path], agents: list[str], same: list[tuple[str, str]] = ()) -> pd.DataFrame:
     """The rows of ``agents`` in ``paths``, each (cell, agent) from one file: the one with the most seeds
-    there, the later one on a tie."""
+    there, the later one on a tie. ``same`` holds (new, old) pairs for :func:`same_settings`."""
     frames = [pd.read_csv(p).assign(_file=i) for i, p in enumerate(paths)]
     frame = pd.concat(frames, ignore_index=True)
+    for new, old in same:
+        frame = same_settings(frame, new, old)
     frame = frame[frame.agent.isin(agents)]
     seeds = frame.groupby([*CELL, "agent", "_file"]).seed.nunique().rename("_seeds").reset_index()
     best = seeds.sort_values(["_seeds", "_file"]).groupby([*CELL, "agent"]).tail(1)
@@ -107,14 +144,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--against", nargs="*", default=[], help="versus: the agents it is compared with")
     parser.add_argument("--agents", nargs="*", default=[], help="only: the agent labels to keep")
     parser.add_argument("--out", default=None, help="only: the results.csv to write")
+    parser.add_argument(
+        "--same-settings",
+        nargs="*",
+        default=[],
+        metavar="NEW=OLD",
+        help="only: OLD's rows become NEW's on the envs where both agents' settings are equal",
+    )
     parser.add_argument("--reps", type=int, default=2000)
     args = parser.parse_args(argv)
     frame = load(args.results)
     if args.mode == "only":
         if args.out is None or not args.agents:
             parser.error("only needs --agents and --out")
+        same = [tuple(pair.split("=", 1)) for pair in args.same_settings]
+        if any(len(pair) != 2 for pair in same):
+            parser.error("--same-settings takes NEW=OLD pairs, e.g. l2nas=l2nas-v4")
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        fold(args.results, args.agents).to_csv(args.out, index=False)
+        fold(args.results, args.agents, same).to_csv(args.out, index=False)
         print(f"wrote {args.out}")
         return
     pairs = [(args.full, row) for row in args.rows] if args.mode == "ablation" else [

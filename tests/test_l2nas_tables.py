@@ -73,6 +73,29 @@ def test_only_folds_studies_one_cell_from_one_file(tmp_path):
     assert len(kept) == 30
 
 
+def test_same_settings_moves_rows_only_where_the_presets_agree(tmp_path):
+    """Preset v5 is v4 on NB201 and differs on DARTS: v4's NB201 rows become `l2nas` (v5) rows, its DARTS
+    rows stay `l2nas-v4`, and v5's own DARTS rows are kept beside them."""
+    rows = [
+        {"env": env, "signal": "s", "budget_kind": "steps", "budget": 500, "seed": seed, "agent": agent,
+         "agent_name": agent, "best_report_acc": 90.0}
+        for env, agent in (("NB201-cifar10-v0", "l2nas-v4"), ("DARTS-cifar10-v0", "l2nas-v4"),
+                           ("DARTS-cifar10-v0", "l2nas"))
+        for seed in range(3)
+    ]  # fmt: skip
+    path, out = tmp_path / "rows.csv", tmp_path / "folded.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    main(["only", str(path), "--agents", "l2nas", "l2nas-v4", "--same-settings", "l2nas=l2nas-v4", "--out", str(out)])
+    kept = pd.read_csv(out)
+    assert kept.groupby("env").agent.agg(lambda a: sorted(set(a))).to_dict() == {
+        "DARTS-cifar10-v0": ["l2nas", "l2nas-v4"],
+        "NB201-cifar10-v0": ["l2nas"],
+    }
+    assert (kept.agent == kept.agent_name).all() and len(kept) == 9
+    with pytest.raises(SystemExit):
+        main(["only", str(path), "--agents", "l2nas", "--same-settings", "l2nas", "--out", str(out)])
+
+
 def test_relabelled_cells_are_the_new_agents_finished_cells(tmp_path):
     """A v3 cell recorded as agent `l2nas` is moved to `l2nas-v3` with the key a fresh `l2nas-v3` cell has."""
     import hashlib
@@ -96,7 +119,7 @@ def test_relabelled_cells_are_the_new_agents_finished_cells(tmp_path):
     summary = (moved / "summary.json").read_bytes()
     assert json.loads(summary)["agent"] == "l2nas-v3"
     assert manifest["files"]["summary.json"] == hashlib.md5(summary).hexdigest()
-    other = {**cell("l2nas").spec(), "agent_label": "v4-cell"}  # v4's settings: not v3's, left alone
+    other = {**cell("l2nas").spec(), "agent_label": "v4-cell"}  # today's l2nas settings: not v3's, left alone
     folder = tmp_path / "cells" / "default" / "NB201-cifar10-v0" / "v4-cell" / "seed-0"
     folder.mkdir(parents=True)
     (folder / "cell.json").write_text(json.dumps({"key": "k", "spec": other, "files": {}}))
