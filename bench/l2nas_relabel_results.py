@@ -4,10 +4,15 @@ When a preset moves to a new agent name (``l2nas`` -> ``l2nas-v3`` at v4), the s
 the new agent, and a cell's spec holds the agent name, so every finished cell would be redone. The
 preset's settings are unchanged, so the runs are still the new name's: this moves each cell folder
 ``cells/<protocol>/<env>/<old>/`` to ``<new>/``, rewrites the agent in its spec and
-``summary.json``, and recomputes the manifest's key and checksums. Only cells whose recorded agent
-settings equal the new agent's current ones are moved; any other is reported and left alone.
+``summary.json``, and recomputes the manifest's key and checksums. Only cells that ran with the new
+agent's settings are moved: on the cell's env's search space, its recorded preset with its overrides
+resolves to the same ``L2NASConfig`` as the new agent's preset with them (a preset holds every
+family, so v5 cells run as v4 + v5's DARTS overrides are v5 cells on DARTS); any other is reported
+and left alone. ``--old`` matches a cell's agent or its label (a study row ``agent: l2nas, label:
+l2nas-v5`` becomes agent ``l2nas``, label ``l2nas``).
 
     python bench/l2nas_relabel_results.py results/l2nas-v3 --old l2nas --new l2nas-v3 [--study NAME]
+    python bench/l2nas_relabel_results.py results/l2nas-v5 --old l2nas-v5 --new l2nas --study l2nas-v5
 
 ``--study`` also replaces the folder's saved ``study.yaml`` with the bundled study of that name.
 """
@@ -18,27 +23,51 @@ import argparse
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
-from nas_gym.agents.registry import agent_settings
+from nas_gym.agents.registry import agent_entry
+from nas_gym.harness.spec import Cell
 
 
 def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
+def ran_as(new: str, spec: dict) -> bool:
+    """Whether the cell of ``spec`` ran with agent ``new``'s settings on its env's search space."""
+    import gymnasium as gym
+
+    import nas_gym  # noqa: F401  (registers the env ids)
+    from nas_gym.agents.l2nas.config import L2NASConfig
+    from nas_gym.agents.l2nas.presets import resolve_preset
+    from nas_gym.envs.api import search_env
+
+    recorded = (spec.get("agent_settings") or {}).get("preset")
+    preset = getattr(agent_entry(new), "preset", None)
+    if recorded is None or preset is None:
+        return False
+    env = gym.make(spec["env_id"])
+    try:
+        space = search_env(env).search_space.name
+    finally:
+        env.close()
+    overrides = {k: v for k, v in spec["hyperparams"].items() if k in L2NASConfig.field_names()}
+    return replace(resolve_preset(recorded, space), **overrides) == replace(resolve_preset(preset, space), **overrides)
+
+
 def relabel_cell(folder: Path, old: str, new: str) -> Path | None:
-    """Move one cell folder to the ``new`` label; None (untouched) when its settings are not ``new``'s."""
+    """Move one cell folder to the ``new`` label; None (untouched) when it did not run with ``new``'s settings."""
     manifest = json.loads((folder / "cell.json").read_text())
     spec = manifest["spec"]
-    current = json.loads(json.dumps(agent_settings(new, spec["env_id"], spec["hyperparams"]), sort_keys=True))
-    if spec.get("agent_settings") != current:  # compared as the manifest stores it: JSON (tuples as lists)
-        print(f"skipped {folder}: its agent settings are not {new!r}'s")
+    if not ran_as(new, spec):
+        print(f"skipped {folder}: it did not run with {new!r}'s settings")
         return None
-    spec["agent"] = new
-    if spec["agent_label"] == old:
-        spec["agent_label"] = new
-    manifest["key"] = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+    label = new if spec["agent_label"] in (old, spec["agent"]) else spec["agent_label"]
+    cell = Cell(spec["protocol"], spec["env_id"], label, new, spec["seed"], spec["budget"], spec["env_kwargs"],
+                spec["hyperparams"])  # fmt: skip
+    spec = manifest["spec"] = cell.spec()  # as a fresh cell of the new agent records it
+    manifest["key"] = cell.key
     summary_path = folder / "summary.json"
     summary = json.loads(summary_path.read_text())
     summary["agent"] = new
@@ -61,7 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     moved = 0
     for manifest in sorted(args.results.glob("cells/*/*/*/seed-*/cell.json")):
-        if json.loads(manifest.read_text())["spec"]["agent"] == args.old:
+        spec = json.loads(manifest.read_text())["spec"]
+        if args.old in (spec["agent"], spec["agent_label"]):
             moved += relabel_cell(manifest.parent, args.old, args.new) is not None
     for empty in sorted(args.results.glob(f"cells/*/*/{args.old}")):
         if not any(empty.iterdir()):

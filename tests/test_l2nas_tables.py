@@ -124,3 +124,28 @@ def test_relabelled_cells_are_the_new_agents_finished_cells(tmp_path):
     folder.mkdir(parents=True)
     (folder / "cell.json").write_text(json.dumps({"key": "k", "spec": other, "files": {}}))
     assert relabel_cell(folder, "l2nas", "l2nas-v3") is None
+
+
+def test_a_cell_run_as_v4_with_v5s_darts_overrides_is_a_v5_cell(tmp_path):
+    """Preset v5 is v4 plus two DARTS overrides: a DARTS cell run as `l2nas` (then v4) with them, labelled
+    `l2nas-v5`, becomes a cell of today's `l2nas` (v5) with the key a fresh one has; a DARTS cell of
+    plain v4 did not run with v5's settings and is left alone."""
+    import json
+
+    from bench.l2nas_relabel_results import relabel_cell
+    from nas_gym.harness.spec import Cell
+
+    env = "DARTS-cifar10-v0"
+    for label, overrides in (("l2nas-v5", {"critic_targets": "standardised", "mutation_parents": 1}), ("v4", {})):
+        as_v4 = Cell("default", env, label, "l2nas-v4", 0, 500, {"max_queries": 500}, overrides).spec()
+        folder = tmp_path / "cells" / "default" / env / label / "seed-0"
+        folder.mkdir(parents=True)
+        (folder / "summary.json").write_text(json.dumps({"agent": "l2nas", "seed": 0}))
+        (folder / "cell.json").write_text(json.dumps({"key": "old", "spec": {**as_v4, "agent": "l2nas"}, "files": {}}))
+        moved = relabel_cell(folder, label, "l2nas")
+        if overrides:
+            fresh = Cell("default", env, "l2nas", "l2nas", 0, 500, {"max_queries": 500}, overrides)
+            assert moved == tmp_path / "cells" / "default" / env / "l2nas" / "seed-0"
+            assert json.loads((moved / "cell.json").read_text())["key"] == fresh.key
+        else:
+            assert moved is None
