@@ -14,7 +14,8 @@
   a cell never mixes two studies' seeds (the leaderboard ranks an agent per study and cell).
   ``--same-settings NEW=OLD`` first moves OLD's rows to NEW on every env where the two agents'
   settings on that env's search space are equal (e.g. preset v5 is v4 on NB201 and OFA, so
-  v4's runs there are v5's); OLD keeps the rows where it differs, so no run is ranked twice.
+  v4's runs there are v5's; the moved rows' study is renamed ``<study>-as-NEW``); OLD keeps the rows
+  where it differs, so no run is ranked twice.
 
 Rows are matched by (env, signal, budget kind, checkpoint, seed); the reported value is
 ``best_report_acc`` (the report metric of the best-by-signal architecture), rounded to 4 decimals:
@@ -104,7 +105,13 @@ def same_settings(frame: pd.DataFrame, new: str, old: str) -> pd.DataFrame:
     envs = frame.loc[frame.agent == old, "env"].unique()
     equal = [env for env in envs if same_preset_values(new, old, env)]
     moved = (frame.agent == old) & frame.env.isin(equal)
-    return frame.assign(agent=frame.agent.where(~moved, new), agent_name=frame.agent_name.where(~moved, new))
+    # the moved rows get a study of their own: the leaderboard expects an agent in every part of each of
+    # its studies, and OLD's study keeps the envs where OLD differs
+    return frame.assign(
+        agent=frame.agent.where(~moved, new),
+        agent_name=frame.agent_name.where(~moved, new),
+        study=frame.study.where(~moved, frame.study + f"-as-{new}"),
+    )
 
 
 def fold(paths: list[str | Path], agents: list[str], same: list[tuple[str, str]] = ()) -> pd.DataFrame:

@@ -78,7 +78,7 @@ def test_same_settings_moves_rows_only_where_the_presets_agree(tmp_path):
     rows stay `l2nas-v4`, and v5's own DARTS rows are kept beside them."""
     rows = [
         {"env": env, "signal": "s", "budget_kind": "steps", "budget": 500, "seed": seed, "agent": agent,
-         "agent_name": agent, "best_report_acc": 90.0}
+         "agent_name": agent, "study": "s4" if agent == "l2nas-v4" else "s5", "best_report_acc": 90.0}
         for env, agent in (("NB201-cifar10-v0", "l2nas-v4"), ("DARTS-cifar10-v0", "l2nas-v4"),
                            ("DARTS-cifar10-v0", "l2nas"))
         for seed in range(3)
@@ -92,6 +92,11 @@ def test_same_settings_moves_rows_only_where_the_presets_agree(tmp_path):
         "NB201-cifar10-v0": ["l2nas"],
     }
     assert (kept.agent == kept.agent_name).all() and len(kept) == 9
+    assert kept.groupby(["env", "agent"]).study.first().to_dict() == {
+        ("DARTS-cifar10-v0", "l2nas"): "s5",
+        ("DARTS-cifar10-v0", "l2nas-v4"): "s4",
+        ("NB201-cifar10-v0", "l2nas"): "s4-as-l2nas",
+    }
     with pytest.raises(SystemExit):
         main(["only", str(path), "--agents", "l2nas", "--same-settings", "l2nas", "--out", str(out)])
 
