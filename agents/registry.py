@@ -22,7 +22,7 @@ import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -211,6 +211,22 @@ class L2NASAgent(Agent):
                 for family, cfg in sorted(PRESETS[preset].items())
             },
         }
+
+    def config_for(self, env_id: str, hyperparams: Mapping[str, Any]) -> Any:
+        """The :class:`L2NASConfig` this agent runs ``env_id`` with: its preset (or ``hyperparams["preset"]``)
+        resolved for the env's search space, with the ``L2NASConfig`` fields of ``hyperparams`` applied.
+        Two agents (or two recorded cells) with equal configs here make the same search on that env, even
+        where :meth:`settings`, which holds every family of a preset, differ. Builds the env once."""
+        from nas_gym.agents.l2nas.config import L2NASConfig
+        from nas_gym.agents.l2nas.presets import resolve_preset
+
+        env = gym.make(env_id)
+        try:
+            space = search_env(env).search_space.name
+        finally:
+            env.close()
+        config = resolve_preset(hyperparams.get("preset", self.preset), space)
+        return replace(config, **{k: v for k, v in hyperparams.items() if k in L2NASConfig.field_names()})
 
     def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
         from nas_gym.agents.l2nas import L2NAS

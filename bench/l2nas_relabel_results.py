@@ -23,10 +23,9 @@ import argparse
 import hashlib
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
-from nas_gym.agents.registry import agent_entry
+from nas_gym.agents.registry import L2NASAgent, agent_entry
 from nas_gym.harness.spec import Cell
 
 
@@ -35,25 +34,16 @@ def md5(path: Path) -> str:
 
 
 def ran_as(new: str, spec: dict) -> bool:
-    """Whether the cell of ``spec`` ran with agent ``new``'s settings on its env's search space."""
-    import gymnasium as gym
-
-    import nas_gym  # noqa: F401  (registers the env ids)
-    from nas_gym.agents.l2nas.config import L2NASConfig
-    from nas_gym.agents.l2nas.presets import resolve_preset
-    from nas_gym.envs.api import search_env
-
+    """Whether the cell of ``spec`` ran with agent ``new``'s settings on its env's search space: its
+    recorded preset with its overrides gives the same ``L2NASConfig`` as ``new``'s preset with them."""
     recorded = (spec.get("agent_settings") or {}).get("preset")
-    preset = getattr(agent_entry(new), "preset", None)
-    if recorded is None or preset is None:
+    agent = agent_entry(new)
+    if recorded is None or not isinstance(agent, L2NASAgent):
         return False
-    env = gym.make(spec["env_id"])
-    try:
-        space = search_env(env).search_space.name
-    finally:
-        env.close()
-    overrides = {k: v for k, v in spec["hyperparams"].items() if k in L2NASConfig.field_names()}
-    return replace(resolve_preset(recorded, space), **overrides) == replace(resolve_preset(preset, space), **overrides)
+    hyperparams = spec["hyperparams"]
+    return agent.config_for(spec["env_id"], {**hyperparams, "preset": recorded}) == agent.config_for(
+        spec["env_id"], {k: v for k, v in hyperparams.items() if k != "preset"}
+    )
 
 
 def relabel_cell(folder: Path, old: str, new: str) -> Path | None:

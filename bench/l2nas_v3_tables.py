@@ -77,31 +77,20 @@ def compare(frame: pd.DataFrame, agent: str, other: str, reps: int = 2000) -> pd
 
 
 def same_preset_values(new: str, old: str, env_id: str) -> bool:
-    """Whether L2NAS agents ``new`` and ``old`` run ``env_id`` with equal settings: their presets resolve
-    to the same :class:`~agents.l2nas.config.L2NASConfig` for that env's search space. (A cell's spec
-    holds every family of a preset, so specs differ even where the env's own family agrees.)"""
-    import gymnasium as gym
+    """Whether L2NAS agents ``new`` and ``old`` run ``env_id`` with the same ``L2NASConfig``
+    (``L2NASAgent.config_for``: a cell's spec holds every family of a preset, so specs differ even where
+    the env's own family agrees)."""
+    from nas_gym.agents.registry import L2NASAgent, agent_entry
 
-    from nas_gym.agents.l2nas.presets import resolve_preset
-    from nas_gym.agents.registry import agent_entry
-    from nas_gym.envs.api import search_env
-
-    env = gym.make(env_id)
-    try:
-        space = search_env(env).search_space.name
-    finally:
-        env.close()
-    presets = [getattr(agent_entry(name), "preset", None) for name in (new, old)]
-    if None in presets:
+    agents = [agent_entry(new), agent_entry(old)]
+    if not all(isinstance(agent, L2NASAgent) for agent in agents):
         raise ValueError(f"--same-settings compares L2NAS agents; {new!r} or {old!r} is not one")
-    return resolve_preset(presets[0], space) == resolve_preset(presets[1], space)
+    return agents[0].config_for(env_id, {}) == agents[1].config_for(env_id, {})
 
 
 def same_settings(frame: pd.DataFrame, new: str, old: str) -> pd.DataFrame:
     """``frame`` with agent ``old``'s rows relabelled ``new`` on every env where both agents' settings
     are equal (:func:`same_preset_values`), so the rows are runs of ``new`` too."""
-    import nas_gym  # noqa: F401  (registers the env ids)
-
     envs = frame.loc[frame.agent == old, "env"].unique()
     equal = [env for env in envs if same_preset_values(new, old, env)]
     moved = (frame.agent == old) & frame.env.isin(equal)

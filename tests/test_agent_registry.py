@@ -73,3 +73,15 @@ envs:
     study = parse_study(text, "bad.yaml")
     with pytest.raises(StudyError, match=r"bad.yaml.*agent 'sac' cannot act"):
         check_envs(study, str(nb201_cache))
+
+
+def test_l2nas_config_for_resolves_the_envs_own_family():
+    """v5 is v4 on NB201 and differs on DARTS; overrides are applied, a recorded preset is honoured."""
+    v5, v4 = AGENTS["l2nas"], AGENTS["l2nas-v4"]
+    assert v5.config_for("NB201-cifar10-v0", {}) == v4.config_for("NB201-cifar10-v0", {})
+    darts = v5.config_for("DARTS-cifar10-v0", {})
+    assert darts != v4.config_for("DARTS-cifar10-v0", {})
+    assert (darts.critic_targets, darts.mutation_parents) == ("standardised", 1)
+    as_v5 = {"critic_targets": "standardised", "mutation_parents": 1, "preset": "v4"}
+    assert v5.config_for("DARTS-cifar10-v0", as_v5) == darts
+    assert v5.config_for("DARTS-cifar10-v0", {"quantile": 0.5}).quantile == 0.5
