@@ -23,6 +23,9 @@ from nas_gym.spaces.base import SearchSpace
 _REPEAT_TRIES = 16
 # ``feasible_only`` exploration: batches of uniform alphas drawn until one is under the limit.
 _FEASIBLE_BATCH, _FEASIBLE_TRIES = 64, 16
+# ``skip_searched_parents``: the best architectures kept as possible parents, so the mutations can
+# move down the ranking as the best ones' neighbourhoods are searched out (each takes ~100+ queries).
+_PARENT_POOL = 256
 
 Feasible = Callable[[np.ndarray], np.ndarray]
 """Op codes ``(n, code_length)`` -> bool ``(n,)``: under the env's latency limit (a table, no query)."""
@@ -72,6 +75,11 @@ class Proposer:
         # of the mutation candidates (the architectures the top-K state is the mean of).
         self.top: list[list[tuple[float, np.ndarray]]] = [[] for _ in range(n_envs)]
         self._nvec = code_choices(space) if config.mutation_candidates and space is not None else None
+        self._kept = _PARENT_POOL if config.skip_searched_parents else config.mutation_parents
+        # skip_searched_parents: each search's parents with no unqueried neighbour left, and the keys of
+        # every (feasible) one-op neighbour of a parent, by the parent's key (they depend on it alone).
+        self.searched_out: list[set[int]] = [set() for _ in range(n_envs)]
+        self._neighbour_keys: dict[int, np.ndarray] = {}
 
     @property
     def search_space(self) -> SearchSpace:
@@ -112,15 +120,46 @@ class Proposer:
                 self.seen[i].add(key)
                 self._keep_top(i, float(rewards[i]), codes[0])
             if dones[i]:
-                self.seen[i], self.top[i] = set(), []
+                self.seen[i], self.top[i], self.searched_out[i] = set(), [], set()
 
     def _keep_top(self, env_index: int, reward: float, codes: np.ndarray) -> None:
-        top, n = self.top[env_index], self.config.mutation_parents
+        top, n = self.top[env_index], self._kept
         if self._nvec is None or (len(top) >= n and reward <= top[-1][0]):
             return
         at = next((j for j, (r, _) in enumerate(top) if reward > r), len(top))
         top.insert(at, (reward, codes))
         del top[n:]
+
+    def parents(self, env_index: int) -> list[np.ndarray]:
+        """The op codes the mutations start from: the ``mutation_parents`` best architectures, or with
+        ``skip_searched_parents`` the best ones that still have an unqueried (feasible) neighbour."""
+        top, n = self.top[env_index], self.config.mutation_parents
+        if not self.config.skip_searched_parents:
+            return [codes for _, codes in top[:n]]
+        out: list[np.ndarray] = []
+        for _, codes in top:
+            if self._has_open_neighbours(codes, env_index):
+                out.append(codes)
+                if len(out) == n:
+                    break
+        return out
+
+    def _has_open_neighbours(self, codes: np.ndarray, env_index: int) -> bool:
+        key = int(self.search_space.key(codes[None])[0])
+        if key in self.searched_out[env_index]:
+            return False  # the seen set only grows: searched out stays searched out
+        keys = self._neighbour_keys.get(key)
+        if keys is None:
+            assert self._nvec is not None  # top is empty without mutations
+            nb = neighbours(codes, self._nvec)
+            if self.feasible is not None:
+                nb = nb[self.feasible(nb)]
+            keys = self._neighbour_keys[key] = self.search_space.key(nb)
+        seen = self.seen[env_index]
+        if all(k in seen for k in keys.tolist()):
+            self.searched_out[env_index].add(key)
+            return False
+        return True
 
     def _uniform(self, dim: int) -> np.ndarray:
         """A uniform random alpha; with a latency check, the first feasible one of a few batches."""
@@ -170,18 +209,19 @@ class Proposer:
 
     def _mutation_candidates(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """One-op mutations of the search's best architectures, as their one-hot alphas."""
-        top, m = self.top[env_index], self.config.mutation_candidates
-        if not m or not top or self._nvec is None:  # no _nvec: _keep_top kept no parents
+        m = self.config.mutation_candidates
+        tops = self.parents(env_index) if m and self._nvec is not None else []  # no _nvec: no parents kept
+        if not tops:
             return np.empty((0, self.search_space.alpha_dim))
         if self.config.mutation_ops == "neighbourhood" and self.config.actor_proposals == "random":
             return self.rng.uniform(0.0, 1.0, (m, self.search_space.alpha_dim))  # ablation: no local search
-        parents = self.rng.integers(0, len(top), m)
+        parents = self.rng.integers(0, len(tops), m)
         if self.config.mutation_ops == "neighbourhood":
-            children = self._neighbourhood_mutations([top[p][1] for p in range(len(top))], parents, mu)
+            children = self._neighbourhood_mutations(tops, parents, mu)
         elif self.config.mutation_ops == "actor":
-            children = self._actor_mutations(np.stack([top[p][1] for p in parents]), mu)
+            children = self._actor_mutations(np.stack([tops[p] for p in parents]), mu)
         else:
-            children = np.stack([mutate(top[p][1], self._nvec, self.rng) for p in parents])
+            children = np.stack([mutate(tops[p], self._nvec, self.rng) for p in parents])
         return self.search_space.one_hot(children).reshape(m, -1).astype(np.float64)
 
     def _neighbourhood_mutations(self, tops: list[np.ndarray], parents: np.ndarray, mu: np.ndarray) -> np.ndarray:

@@ -155,6 +155,14 @@ class L2NASConfig:
     their standard deviation, recomputed at each training step, as BANANAS standardises its targets).
     The transform is increasing and shared by every candidate, so it changes what the critic learns, not
     how a fitted critic ranks."""
+    # -- v6: a local search that moves on (issue 19) ------------------------------------------------
+    skip_searched_parents: bool = False
+    """Mutations start from the ``mutation_parents`` best architectures that still have an unqueried
+    one-op neighbour (feasible ones only with ``feasible_only``), not from the best ones outright. With
+    one parent, once every neighbour of the incumbent is queried, its mutations are all repeats and the
+    pool is the actor's samples alone: measured on DARTS, 4 of 10 searches stayed on one local optimum
+    from 1000 to 5000 queries that way. Skipping searched-out parents moves the local search to the
+    next best cell, as a local search moves on when its neighbourhood is exhausted."""
     # -- runtime ------------------------------------------------------------------------------------
     torch_threads: int = 1
     """Torch threads inside ``learn`` (the caller's count is restored afterwards): these MLPs are
@@ -175,7 +183,8 @@ class L2NASConfig:
         if not isinstance(self.net_arch, list | tuple) or not self.net_arch:
             raise TypeError(f"L2NAS setting 'net_arch' must be a non-empty list of widths, got {self.net_arch!r}")
         set_(self, "net_arch", tuple(_number("net_arch", w, int) for w in self.net_arch))
-        for name in ("avoid_repeats", "feasible_only", "critic_state", "critic_screening", "critic_bootstrap"):
+        switches = ("avoid_repeats", "feasible_only", "critic_state", "critic_screening", "critic_bootstrap")
+        for name in (*switches, "skip_searched_parents"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"L2NAS setting {name!r} must be true or false, got {getattr(self, name)!r}")
         if not isinstance(self.expected_env, dict):
