@@ -209,9 +209,9 @@ class Proposer:
 
     def _mutation_candidates(self, mu: np.ndarray, env_index: int) -> np.ndarray:
         """One-op mutations of the search's best architectures, as their one-hot alphas."""
-        m = self.config.mutation_candidates
-        tops = self.parents(env_index) if m and self._nvec is not None else []  # no _nvec: no parents kept
-        if not tops:
+        m, nvec = self.config.mutation_candidates, self._nvec
+        tops = self.parents(env_index) if m and nvec is not None else []  # no _nvec: no parents kept
+        if not tops or nvec is None:
             return np.empty((0, self.search_space.alpha_dim))
         if self.config.mutation_ops == "neighbourhood" and self.config.actor_proposals == "random":
             return self.rng.uniform(0.0, 1.0, (m, self.search_space.alpha_dim))  # ablation: no local search
@@ -221,7 +221,7 @@ class Proposer:
         elif self.config.mutation_ops == "actor":
             children = self._actor_mutations(np.stack([tops[p] for p in parents]), mu)
         else:
-            children = np.stack([mutate(tops[p], self._nvec, self.rng) for p in parents])
+            children = np.stack([mutate(tops[p], nvec, self.rng) for p in parents])
         return self.search_space.one_hot(children).reshape(m, -1).astype(np.float64)
 
     def _neighbourhood_mutations(self, tops: list[np.ndarray], parents: np.ndarray, mu: np.ndarray) -> np.ndarray:
