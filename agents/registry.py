@@ -179,13 +179,20 @@ class L2NASAgent(Agent):
     def _declare_hyperparameters(self) -> dict[str, inspect.Parameter]:
         from nas_gym.agents.l2nas.config import L2NASConfig
 
-        return {n: _keyword(n) for n in sorted(L2NASConfig.field_names())}
+        # ``preset``: a study row may run another preset than the agent's (an ablation of an older one)
+        return {n: _keyword(n) for n in sorted((*L2NASConfig.field_names(), "preset"))}
 
     def hyperparameter_problem(self, key: str, value: Any) -> str | None:
         problem = super().hyperparameter_problem(key, value)
         if problem is not None:
             return problem
         from nas_gym.agents.l2nas.config import L2NASConfig
+        from nas_gym.agents.l2nas.presets import PRESETS
+
+        if key == "preset":
+            if value in PRESETS:
+                return None
+            return f"agent {self.name!r}: unknown L2NAS preset {value!r}; choose one of {', '.join(PRESETS)}"
 
         try:  # the config's own checks: types, ranges, known choices
             L2NASConfig.validate_overrides({key: value})
@@ -231,7 +238,8 @@ class L2NASAgent(Agent):
     def run(self, env: gym.Env, env_id: str, seed: int, overrides: dict[str, Any]) -> dict:
         from nas_gym.agents.l2nas import L2NAS
 
-        model = L2NAS("MlpPolicy", env, preset=self.preset, seed=seed, **overrides)
+        settings = dict(overrides)
+        model = L2NAS("MlpPolicy", env, preset=settings.pop("preset", self.preset), seed=seed, **settings)
         _run_one_episode(model, env)
         return model.hyperparameters()
 

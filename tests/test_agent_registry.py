@@ -85,3 +85,16 @@ def test_l2nas_config_for_resolves_the_envs_own_family():
     as_v5 = {"critic_targets": "standardised", "mutation_parents": 1, "preset": "v4"}
     assert v5.config_for("DARTS-cifar10-v0", as_v5) == darts
     assert v5.config_for("DARTS-cifar10-v0", {"quantile": 0.5}).quantile == 0.5
+
+
+def test_a_study_row_may_run_another_l2nas_preset(nb201_cache):
+    """``preset`` is a declared L2NAS hyperparameter: checked against the known presets, and the run uses it."""
+    import gymnasium as gym
+
+    check_hyperparameters("l2nas", {"preset": "v4", "quantile": 0.5})
+    with pytest.raises(ValueError, match=r"unknown L2NAS preset 'v9'; choose one of paper, .*v4"):
+        check_hyperparameters("l2nas", {"preset": "v9"})
+    env = gym.make("NB201-cifar10-v0", cache=nb201_cache, max_queries=12)
+    ran = AGENTS["l2nas"].run(env, "NB201-cifar10-v0", 0, {"preset": "paper", "quantile": 0.5})
+    assert ran["preset"] == "paper" and ran["quantile"] == 0.5
+    assert ran["screen_candidates"] == 0  # the paper's settings, not the agent's improved preset

@@ -56,7 +56,8 @@ class L2NAS(OffPolicyAlgorithm):
         policy: ``"MlpPolicy"`` or an :class:`~agents.l2nas.policies.L2NASPolicy` class.
         env: the env or its id.
         preset: ``"paper"`` (the paper's table for the env's search space), ``"paper-lr1e-4"``,
-            ``"paper-transfer"`` or ``"improved"`` (see :mod:`agents.l2nas.presets`).
+            ``"paper-transfer"``, or one of our tuned presets ``"improved"``, ``"v3"``, ``"v4"``, ...
+            (:data:`agents.l2nas.presets.PRESETS` lists them; docs/agents.md explains each).
         **overrides: fields of :class:`~agents.l2nas.config.L2NASConfig` replacing the preset's;
             unknown or ill-typed ones are refused with an error naming the field.
         seed, verbose, device, tensorboard_log, policy_kwargs: as in every SB3 algorithm.
