@@ -77,7 +77,7 @@ envs:
 
 def test_l2nas_config_for_resolves_the_envs_own_family():
     """v5 is v4 on NB201 and differs on DARTS; overrides are applied, a recorded preset is honoured."""
-    v5, v4 = AGENTS["l2nas"], AGENTS["l2nas-v4"]
+    v5, v4 = AGENTS["l2nas-v5"], AGENTS["l2nas-v4"]
     assert v5.config_for("NB201-cifar10-v0", {}) == v4.config_for("NB201-cifar10-v0", {})
     darts = v5.config_for("DARTS-cifar10-v0", {})
     assert darts != v4.config_for("DARTS-cifar10-v0", {})

@@ -67,3 +67,11 @@ def test_a_finished_search_forgets_its_searched_out_parents():
     alpha = SPACE.one_hot(BEST[None]).reshape(1, -1).astype(np.float64)
     proposer.record(alpha, np.array([1.0]), np.array([True]))
     assert proposer.searched_out[0] == set() and proposer.top[0] == []
+
+
+def test_v6_is_v5_with_the_moving_local_search_on_darts_only():
+    from nas_gym.agents.l2nas.presets import PRESETS
+
+    assert PRESETS["v6"]["nb201"] == PRESETS["v5"]["nb201"] and PRESETS["v6"]["ofa"] == PRESETS["v5"]["ofa"]
+    v5, v6 = PRESETS["v5"]["darts"], PRESETS["v6"]["darts"]
+    assert v6 == replace(v5, skip_searched_parents=True) and not v5.skip_searched_parents

@@ -98,7 +98,7 @@ def test_learning_agents_run_through_the_cli(tmp_path, nb201_cache, agent, env_i
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 20 and len(_rows(out)) == 20
     assert summary["hyperparams"]["preset" if agent == "l2nas" else "n_steps"] == (
-        "v5" if agent == "l2nas" else 64
+        "v6" if agent == "l2nas" else 64
     )
 
 
