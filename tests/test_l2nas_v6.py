@@ -41,7 +41,7 @@ def test_searched_out_best_hands_the_mutations_to_the_next_parent():
     to_best, to_second = _distances(proposer)
     assert (to_second == 1).all()  # SECOND's children now ...
     assert (to_best == 2).any()  # ... reaching cells two ops from BEST, which BEST's own mutations cannot
-    assert int(SPACE.key(BEST[None])[0]) in proposer.searched_out[0]
+    assert BEST.tobytes() in proposer.searched_out[0]
 
 
 def test_without_the_switch_a_searched_out_best_keeps_the_mutations():

@@ -77,9 +77,10 @@ class Proposer:
         self._nvec = code_choices(space) if config.mutation_candidates and space is not None else None
         self._kept = _PARENT_POOL if config.skip_searched_parents else config.mutation_parents
         # skip_searched_parents: each search's parents with no unqueried neighbour left, and the keys of
-        # every (feasible) one-op neighbour of a parent, by the parent's key (they depend on it alone).
-        self.searched_out: list[set[int]] = [set() for _ in range(n_envs)]
-        self._neighbour_keys: dict[int, np.ndarray] = {}
+        # every (feasible) one-op neighbour of a parent (they depend on it alone), both by the parent's
+        # op codes as bytes (cheaper than its key: parents() walks past every searched-out one per query).
+        self.searched_out: list[set[bytes]] = [set() for _ in range(n_envs)]
+        self._neighbour_keys: dict[bytes, np.ndarray] = {}
 
     @property
     def search_space(self) -> SearchSpace:
@@ -145,19 +146,19 @@ class Proposer:
         return out
 
     def _has_open_neighbours(self, codes: np.ndarray, env_index: int) -> bool:
-        key = int(self.search_space.key(codes[None])[0])
-        if key in self.searched_out[env_index]:
+        tag = codes.tobytes()
+        if tag in self.searched_out[env_index]:
             return False  # the seen set only grows: searched out stays searched out
-        keys = self._neighbour_keys.get(key)
+        keys = self._neighbour_keys.get(tag)
         if keys is None:
             assert self._nvec is not None  # top is empty without mutations
             nb = neighbours(codes, self._nvec)
             if self.feasible is not None:
                 nb = nb[self.feasible(nb)]
-            keys = self._neighbour_keys[key] = self.search_space.key(nb)
+            keys = self._neighbour_keys[tag] = self.search_space.key(nb)
         seen = self.seen[env_index]
         if all(k in seen for k in keys.tolist()):
-            self.searched_out[env_index].add(key)
+            self.searched_out[env_index].add(tag)
             return False
         return True
 
