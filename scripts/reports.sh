@@ -12,7 +12,7 @@
 # sits in DOCS_DIR itself, where the README links it). A folder without a finished cell is
 # skipped with its reason, not fatal. Then the leaderboard over the studies named in
 # $LEADERBOARD_STUDIES (default: the studies nb201-paper nb201-paper-steps darts ofa, plus the
-# l2nas rows of the l2nas-v3*, l2nas-v4* and l2nas-v5* studies, see $LEADERBOARD_ONLY below;
+# l2nas rows of the l2nas-v3*, l2nas-v4*, l2nas-v5* and l2nas-v6 studies, see $LEADERBOARD_ONLY below;
 # not nb201-reduced, which would count NB201 twice, nor transfer studies) is written to
 # DOCS_DIR/leaderboard.md. Python: $PYTHON, else .venv/bin/python, else python3; bootstrap
 # resamples: $REPS (default 2000, as `nas-gym report`).
@@ -69,7 +69,7 @@ done
 # the later in the list on a tie (bench/l2nas_v3_tables.py only).
 only_csvs=()
 only_agents=()
-for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas-v3 l2nas-v3-note10-2k:l2nas-v3 l2nas-v3-5k:l2nas-v3 l2nas-v3-nb201:l2nas-v3 l2nas-v3-nb201-full:l2nas-v3 l2nas-v3-nb201-steps:l2nas-v3 l2nas-v4-note10:l2nas-v4 l2nas-v4:l2nas-v4 l2nas-v4-5k:l2nas-v4 l2nas-v4-nb201:l2nas-v4 l2nas-v4-nb201-steps:l2nas-v4 l2nas-v5:l2nas l2nas-v5-5k:l2nas}; do
+for pair in ${LEADERBOARD_ONLY:-l2nas-v3:l2nas-v3 l2nas-v3-note10-2k:l2nas-v3 l2nas-v3-5k:l2nas-v3 l2nas-v3-nb201:l2nas-v3 l2nas-v3-nb201-full:l2nas-v3 l2nas-v3-nb201-steps:l2nas-v3 l2nas-v4-note10:l2nas-v4 l2nas-v4:l2nas-v4 l2nas-v4-5k:l2nas-v4 l2nas-v4-nb201:l2nas-v4 l2nas-v4-nb201-steps:l2nas-v4 l2nas-v5:l2nas-v5 l2nas-v5-5k:l2nas-v5 l2nas-v6:l2nas}; do
     name=${pair%%:*}
     if [ -f "$docs/$name/results.csv" ] && [ -d "$root/$name" ]; then
         only_csvs+=("$docs/$name/results.csv")

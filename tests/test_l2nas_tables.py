@@ -133,8 +133,8 @@ def test_relabelled_cells_are_the_new_agents_finished_cells(tmp_path):
 
 def test_a_cell_run_as_v4_with_v5s_darts_overrides_is_a_v5_cell(tmp_path):
     """Preset v5 is v4 plus two DARTS overrides: a DARTS cell run as `l2nas` (then v4) with them, labelled
-    `l2nas-v5`, becomes a cell of today's `l2nas` (v5) with the key a fresh one has; a DARTS cell of
-    plain v4 did not run with v5's settings and is left alone."""
+    `l2nas-v5`, becomes a cell of agent `l2nas-v5` with the key a fresh one has; a DARTS cell of plain v4
+    did not run with v5's settings and is left alone, and neither moves to today's `l2nas` (v6)."""
     import json
 
     from bench.l2nas_relabel_results import relabel_cell
@@ -147,10 +147,11 @@ def test_a_cell_run_as_v4_with_v5s_darts_overrides_is_a_v5_cell(tmp_path):
         folder.mkdir(parents=True)
         (folder / "summary.json").write_text(json.dumps({"agent": "l2nas", "seed": 0}))
         (folder / "cell.json").write_text(json.dumps({"key": "old", "spec": {**as_v4, "agent": "l2nas"}, "files": {}}))
-        moved = relabel_cell(folder, label, "l2nas")
+        assert relabel_cell(folder, label, "l2nas") is None  # v6 on DARTS: other settings
+        moved = relabel_cell(folder, label, "l2nas-v5")
         if overrides:
-            fresh = Cell("default", env, "l2nas", "l2nas", 0, 500, {"max_queries": 500}, overrides)
-            assert moved == tmp_path / "cells" / "default" / env / "l2nas" / "seed-0"
+            fresh = Cell("default", env, "l2nas-v5", "l2nas-v5", 0, 500, {"max_queries": 500}, overrides)
+            assert moved == tmp_path / "cells" / "default" / env / "l2nas-v5" / "seed-0"
             assert json.loads((moved / "cell.json").read_text())["key"] == fresh.key
         else:
             assert moved is None
