@@ -283,9 +283,7 @@ AGENTS: dict[str, Agent] = {
         L2NASAgent(
             "l2nas", "L2NAS, our improved preset (v6: v5 with a local search that moves on, on DARTS)", preset="v6"
         ),
-        L2NASAgent(
-            "l2nas-v5", "L2NAS, preset v5 (v4 with standardised critic targets on DARTS)", preset="v5"
-        ),
+        L2NASAgent("l2nas-v5", "L2NAS, preset v5 (v4 with standardised critic targets on DARTS)", preset="v5"),
         L2NASAgent("l2nas-v4", "L2NAS, preset v4 (critic ensemble, Thompson screening)", preset="v4"),
         L2NASAgent("l2nas-v3", "L2NAS, preset v3 (rank-trained actor distribution)", preset="v3"),
         L2NASAgent("l2nas-v2", "L2NAS, the previous improved preset (v2)", preset="improved"),
